@@ -1,0 +1,146 @@
+import pytest
+from django.urls import reverse
+
+from ucj.models import Region, WorkforceEstimate
+
+PAGES = ["/", "/regions/", "/regions/35.26/", "/regions/51.03/", "/accounts/password/", "/admin/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_anonymous_is_sent_to_the_login_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/") or response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_login_page_is_open_and_indonesian_by_default(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "id"
+    assert "Masuk" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_to_english_works_before_login(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    page = client.get("/accounts/login/").content.decode()
+    assert "Log in" in page and "Masuk" not in page
+
+
+@pytest.mark.django_db
+def test_login_with_password_then_home(client, clerk, password):
+    response = client.post("/accounts/login/", {"username": "clerk", "password": password})
+    assert response.status_code == 302 and response["Location"] == "/"
+    page = client.get("/").content.decode()
+    assert "Kabupaten Bangkalan" in page
+    assert "Dinas tenaga kerja" in page or "dinas tenaga kerja" in page
+
+
+@pytest.mark.django_db
+def test_clerk_browses_bangkalan_with_child_and_village_counts(client, clerk, django_assert_max_num_queries):
+    client.force_login(clerk)
+    assert client.get("/regions/")["Location"] == "/regions/35.26/"
+    with django_assert_max_num_queries(8):
+        response = client.get("/regions/35.26/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Socah" in page and "Galis" in page
+    children = response.context["children"]
+    assert len(children) == 18
+    socah = next(c for c in children if c.code == "35.26.02")
+    assert socah.children_count == 11
+    assert response.context["totals"]["desa"] + response.context["totals"]["kelurahan"] == 281
+
+
+@pytest.mark.django_db
+def test_supervisor_sees_pamekasan_as_178_desa_and_11_kelurahan(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/regions/35/")
+    pamekasan = next(c for c in response.context["children"] if c.code == "35.28")
+    assert (pamekasan.children_count, pamekasan.desa_count, pamekasan.kelurahan_count) == (13, 178, 11)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/regions/51.03/", "/regions/51/", "/regions/35/", "/regions/35.28/", "/regions/ID/"])
+def test_bangkalan_clerk_cannot_open_other_regions(client, clerk, path):
+    client.force_login(clerk)
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_outsider_from_badung_cannot_open_bangkalan(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/regions/35.26/").status_code == 404
+    assert client.get("/regions/35.26.02.2001/").status_code == 404
+    assert client.get("/regions/51.03/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_officer_sees_own_districts_only(client, officer):
+    client.force_login(officer)
+    index = client.get("/regions/")
+    assert index.status_code == 200
+    assert [r.code for r in index.context["regions"]] == ["35.26.01", "35.26.02"]
+    assert client.get("/regions/35.26.02.2001/").status_code == 200
+    assert client.get("/regions/35.26.03/").status_code == 404
+    assert client.get("/regions/35.26/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_breadcrumbs_link_only_where_the_user_may_go(client, officer):
+    client.force_login(officer)
+    response = client.get("/regions/35.26.02.2001/")
+    crumbs = [(r.code, can) for r, can in response.context["breadcrumbs"]]
+    assert crumbs == [("ID", False), ("35", False), ("35.26", False), ("35.26.02", True)]
+    assert 'href="/regions/35.26/"' not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_finds_villages_only_inside_the_users_regions(client, clerk):
+    client.force_login(clerk)
+    response = client.get("/regions/35.26/", {"q": "socah"})
+    codes = {r.code for r in response.context["matches"]}
+    assert "35.26.02" in codes and "35.26.02.2001" in codes
+    assert all(c.startswith("35.26.") for c in codes)
+
+
+@pytest.mark.django_db
+def test_admin_home_shows_loaded_region_counts_in_indonesian_format(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/").content.decode()
+    assert "Administrasi" in page
+    villages = Region.objects.filter(level=Region.Level.VILLAGE).count()
+    assert villages > 9000
+    assert f"{villages:,}".replace(",", ".") in page  # Indonesian thousand separators
+
+
+@pytest.mark.django_db
+def test_user_without_role_is_told_to_ask_for_one(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    page = client.get("/").content.decode()
+    assert "administrator" in page.lower()
+    assert client.get("/regions/35.26/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_password_change_page_works(client, clerk, password):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": "a-new-Passw0rd!", "new_password2": "a-new-Passw0rd!"},
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("a-new-Passw0rd!")
+
+
+@pytest.mark.django_db
+def test_workforce_figures_are_not_editable_by_a_clerk_in_admin(client, clerk):
+    client.force_login(clerk)
+    assert client.get("/admin/ucj/workforceestimate/").status_code == 302
+    assert WorkforceEstimate.objects.count() == 0

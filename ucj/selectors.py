@@ -1,0 +1,52 @@
+"""Named reads of the core."""
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from ucj import scope
+from ucj.models import Region
+
+
+def regions_with_child_counts(queryset: QuerySet[Region]) -> QuerySet[Region]:
+    return queryset.annotate(children_count=Count("children"))
+
+
+def village_counts_below(*, parent: Region, user) -> dict[str, dict[str, int]]:
+    """For each child of `parent`, its villages by kind ({"desa": 178, "kelurahan": 11}), in one
+    grouped query by code prefix. Villages are counted only where the user may see them."""
+    if parent.level >= Region.Level.DISTRICT:
+        return {}
+    child_code_length = 2 if parent.is_root else len(parent.code) + 3
+    villages = Region.objects.filter(level=Region.Level.VILLAGE).filter(scope.region_q(user, "code"))
+    if not parent.is_root:
+        villages = villages.filter(code__startswith=parent.code + ".")
+    rows = (
+        villages.annotate(child=Substr("code", 1, child_code_length))
+        .values("child", "kind")
+        .annotate(n=Count("code"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["child"], {})[row["kind"]] = row["n"]
+    return counts
+
+
+def visible_children(*, parent: Region, user) -> QuerySet[Region]:
+    return regions_with_child_counts(scope.regions_for(user).filter(parent=parent)).order_by("code")
+
+
+def breadcrumbs(*, region: Region, user) -> list[tuple[Region, bool]]:
+    """The region's ancestors from the root, each with whether the user may open it. Names of
+    ancestors are public knowledge; their data is not."""
+    codes = region.ancestor_codes()
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [(by_code[c], scope.can_see_code(user, c)) for c in codes if c in by_code]
+
+
+def user_root_regions(*, user) -> QuerySet[Region]:
+    return regions_with_child_counts(Region.objects.filter(code__in=scope.root_codes(user))).order_by("code")
+
+
+def region_counts() -> dict[int, int]:
+    return dict(Region.objects.values_list("level").annotate(n=Count("code")).order_by())

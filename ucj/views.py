@@ -1,0 +1,73 @@
+"""Pages of the core: home per role and the region browser. Every page needs a login (the
+LoginRequiredMiddleware denies by default) and reads regions through `ucj.scope`."""
+
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ucj import scope, selectors
+from ucj.models import Region, Role, WorkerHeartbeat
+
+
+def home(request):
+    user = request.user
+    roles = scope.roles_of(user)
+    context = {
+        "roles": [Role(r) for r in Role.values if r in roles],
+        "root_regions": selectors.user_root_regions(user=user),
+    }
+    if Role.ADMIN in roles:
+        counts = selectors.region_counts()
+        context["region_counts"] = [(Region.Level(level).label, counts.get(level, 0)) for level in Region.Level.values]
+        context["heartbeats"] = WorkerHeartbeat.objects.order_by("-last_seen")[:10]
+    return render(request, "ucj/home.html", context)
+
+
+def region_index(request):
+    code = scope.widest_region_code(request.user)
+    if code:
+        return redirect("region-detail", code=code)
+    return render(
+        request,
+        "ucj/region_index.html",
+        {"regions": selectors.user_root_regions(user=request.user)},
+    )
+
+
+def region_detail(request, code):
+    region = scope.get_region_or_404(request.user, code)
+    children = list(selectors.visible_children(parent=region, user=request.user))
+    villages = selectors.village_counts_below(parent=region, user=request.user)
+    for child in children:
+        by_kind = villages.get(child.code, {})
+        child.desa_count = by_kind.get("desa", 0) + by_kind.get("desa_adat", 0)
+        child.kelurahan_count = by_kind.get("kelurahan", 0)
+    query = request.GET.get("q", "").strip()
+    matches = None
+    if len(query) >= 3:
+        matches = (
+            scope.regions_for(request.user)
+            .filter(name__icontains=query)
+            .filter(scope.subtree_q([region.code], "code"))
+            .select_related("parent")
+            .order_by("level", "code")[:50]
+        )
+    return render(
+        request,
+        "ucj/region_detail.html",
+        {
+            "region": region,
+            "breadcrumbs": selectors.breadcrumbs(region=region, user=request.user),
+            "children": children,
+            "child_level": Region.Level(region.level + 1).label if region.level < Region.Level.VILLAGE else "",
+            "show_villages": region.level < Region.Level.DISTRICT,
+            "totals": {
+                "children": len(children),
+                "desa": sum(c.desa_count for c in children),
+                "kelurahan": sum(c.kelurahan_count for c in children),
+            },
+            "query": query,
+            "matches": matches,
+            "query_too_short": 0 < len(query) < 3,
+            "search_hint": _("Type at least 3 letters of a name."),
+        },
+    )
