@@ -131,4 +131,9 @@ ID = {
     "Indonesian": "Bahasa Indonesia",
     "English": "Bahasa Inggris",
     "Type at least 3 letters of a name.": "Ketik paling sedikit 3 huruf nama.",
+    "Figures on record": "Angka tercatat",
+    "Working people (%(year)s)": "Penduduk bekerja (%(year)s)",
+    "Active BPJS participants": "Peserta aktif BPJS",
+    "as of %(date)s": "per %(date)s",
+    "UCJ target %(year)s": "Target UCJ %(year)s",
 }

@@ -57,6 +57,7 @@ def region_detail(request, code):
         {
             "region": region,
             "breadcrumbs": selectors.breadcrumbs(region=region, user=request.user),
+            "figures": selectors.figures_on_record(region=region),
             "children": children,
             "child_level": Region.Level(region.level + 1).label if region.level < Region.Level.VILLAGE else "",
             "show_villages": region.level < Region.Level.DISTRICT,
