@@ -1,6 +1,8 @@
 """Pages of the core: home per role and the region browser. Every page needs a login (the
 LoginRequiredMiddleware denies by default) and reads regions through `ucj.scope`."""
 
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -72,3 +74,23 @@ def region_detail(request, code):
             "search_hint": _("Type at least 3 letters of a name."),
         },
     )
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@login_not_required
+def not_found(request, exception=None):
+    """404 for anything unknown: JSON with a `detail` under /api/ (the API's error shape), a page
+    elsewhere. Also what an outsider gets for another region's data."""
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)
+
+
+@login_not_required
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Server error. The team has been notified; please try again.")}, status=500)
+    return render(request, "500.html", status=500)

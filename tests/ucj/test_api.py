@@ -92,3 +92,19 @@ def test_schema_and_docs_for_a_signed_in_user(api_client, clerk):
     docs = api_client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_answers_json_404(client, clerk):
+    client.force_login(clerk)
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_unknown_page_answers_a_page_404_in_indonesian(client, clerk):
+    client.force_login(clerk)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in response.content.decode()
