@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, user_with
@@ -35,12 +36,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def committed_db(transactional_db, django_db_blocker):
+def committed_db(request, django_db_blocker):
     """For tests whose writes must be committed (other processes, row locks). The flush at the end
-    empties every table; put the base regions back for the tests after."""
-    yield
-    with django_db_blocker.unblock():
-        load_base_regions()
+    empties every table; put the base regions back for the tests after. The finalizer is
+    registered before transactional_db is set up, so it runs after that fixture's flush."""
+
+    def reload():
+        with django_db_blocker.unblock():
+            load_base_regions()
+
+    request.addfinalizer(reload)
+    request.getfixturevalue("transactional_db")
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +59,13 @@ def _eager_celery(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters live in the (local-memory) cache; no test inherits another's."""
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

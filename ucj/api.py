@@ -7,11 +7,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
 from ucj import scope
-from ucj.models import Region
+from ucj.models import REGION_CODE_PATTERN, Region
 from ucj.selectors import regions_with_child_counts
 from ucj.serializers import RegionSerializer
-
-REGION_CODE_PATTERN = r"ID|[0-9]{2}(?:\.[0-9]{2}){0,2}(?:\.[0-9]{4})?"
 
 
 class RegionFilter(django_filters.FilterSet):

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 # like any other for scope, selectors and progress pages. Kemendagri codes are digits and dots;
 # the root takes Indonesia's ISO 3166 code, which can never collide with them.
 ROOT_CODE = "ID"
+# What a region code looks like: the root, or 2-digit province, regency and district parts and a
+# 4-digit village part. URLs accept nothing else, so odd input never reaches the database.
+REGION_CODE_PATTERN = r"ID|[0-9]{2}(?:\.[0-9]{2}){0,2}(?:\.[0-9]{4})?"
 
 
 class TimeStamped(models.Model):

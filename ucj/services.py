@@ -161,6 +161,8 @@ def user_assign(
         raise ValidationFailed(_("Some regions cannot be assigned."), details=errors)
 
     user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    if email:
+        user.email = email
     if password is not None:
         if check_password:
             try:

@@ -1,12 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from ucj import api, views
+from ucj.models import REGION_CODE_PATTERN
+
+
+class RegionCodeConverter:
+    regex = REGION_CODE_PATTERN
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(RegionCodeConverter, "region")
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,7 +34,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("regions/", views.region_index, name="region-index"),
-    path("regions/<str:code>/", views.region_detail, name="region-detail"),
+    path("regions/<region:code>/", views.region_detail, name="region-detail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

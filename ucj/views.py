@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ucj import scope, selectors
+from ucj.forms import RegionSearchForm
 from ucj.models import Region, Role, WorkerHeartbeat
 
 
@@ -43,9 +44,10 @@ def region_detail(request, code):
         by_kind = villages.get(child.code, {})
         child.desa_count = by_kind.get("desa", 0) + by_kind.get("desa_adat", 0)
         child.kelurahan_count = by_kind.get("kelurahan", 0)
-    query = request.GET.get("q", "").strip()
+    search = RegionSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     matches = None
-    if len(query) >= 3:
+    if query:
         matches = (
             scope.regions_for(request.user)
             .filter(name__icontains=query)
@@ -68,10 +70,9 @@ def region_detail(request, code):
                 "desa": sum(c.desa_count for c in children),
                 "kelurahan": sum(c.kelurahan_count for c in children),
             },
+            "search": search,
             "query": query,
             "matches": matches,
-            "query_too_short": 0 < len(query) < 3,
-            "search_hint": _("Type at least 3 letters of a name."),
         },
     )
 

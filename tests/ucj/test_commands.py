@@ -71,6 +71,12 @@ def test_seed_demo_builds_bangkalan_and_running_it_twice_is_safe(capsys):
     assert WorkforceEstimate.objects.count() == 2 and MembershipCount.objects.count() == 2
 
 
+def test_seed_demo_refuses_a_deployment_without_force(settings):
+    settings.HTTPS = True
+    with pytest.raises(CommandError, match="HTTPS"):
+        call_command("seed_demo")
+
+
 def test_check_deploy_is_clean_with_production_variables():
     env = {
         **os.environ,

@@ -141,10 +141,28 @@ def test_password_change_page_works(client, clerk, password):
 
 
 @pytest.mark.django_db
-def test_workforce_figures_are_not_editable_by_a_clerk_in_admin(client, clerk):
+def test_a_clerk_cannot_add_figures_through_the_admin_site(client, clerk):
     client.force_login(clerk)
     assert client.get("/admin/ucj/workforceestimate/").status_code == 302
-    assert WorkforceEstimate.objects.count() == 0
+    response = client.post(
+        "/admin/ucj/workforceestimate/add/",
+        {"region": "35.26", "year": 2025, "workers": 1, "source": "x", "as_of": "2025-01-01"},
+    )
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not WorkforceEstimate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_odd_input_is_a_clear_answer_never_a_server_error(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/regions/35.26%00/").status_code == 404
+    assert client.get("/regions/35.26.0/").status_code == 404
+    response = client.get("/regions/35.26/", {"q": "abc\x00"})
+    assert response.status_code == 200
+    assert response.context["matches"] is None
+    assert "null" in response.content.decode().lower() or response.context["search"].errors
+    short = client.get("/regions/35.26/", {"q": "ab"})
+    assert "3 huruf" in short.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import module_has_submodule
 
 from ucj.demo import DEMO_PASSWORD
@@ -14,9 +15,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password of the demo users.")
+        parser.add_argument(
+            "--password", default=DEMO_PASSWORD, help="Password of the demo users (reset on every run)."
+        )
+        parser.add_argument("--force", action="store_true", help="Run even on a deployment (HTTPS=1).")
 
-    def handle(self, *args, password, **options):
+    def handle(self, *args, password, force, **options):
+        if settings.HTTPS and not force:
+            # The demo creates an administrator whose password is published in the README.
+            raise CommandError(
+                "This is a deployment (HTTPS=1): seed_demo would add demo users. Use --force to do it anyway."
+            )
         for config in apps.get_app_configs():
             if module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed(password=password, log=self.stdout.write)
