@@ -1,9 +1,11 @@
 """The core's REST API: regions (scoped) and token authentication."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.throttling import ScopedRateThrottle
 
 from ucj import scope
@@ -49,4 +51,17 @@ class TokenView(ObtainAuthToken):
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refuses a locked-out login by making authenticate() fail; say so
+            # plainly instead of "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLocked() from None
+            raise
+
+
+class LoginLocked(APIException):
+    status_code = 429
+    default_detail = _("Too many failed logins: this account is locked here for a while. Try again later.")
+    default_code = "login_locked"

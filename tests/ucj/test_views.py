@@ -184,3 +184,22 @@ def test_bali_target_is_written_the_indonesian_way(client, outsider):
     client.force_login(user_with(Role.SUPERVISOR, "51", username="bali"))
     page = client.get("/regions/51/").content.decode()
     assert "67,28 %" in page and "1.873.899" in page and "935.079" in page
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_lock_the_login_then_even_the_right_one_is_refused(client, clerk, password):
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "clerk", "password": "wrong"}).status_code in (200, 429)
+    locked = client.post("/accounts/login/", {"username": "clerk", "password": password})
+    assert locked.status_code == 429
+    assert "Terlalu banyak" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_lock_the_api_token_too(api_client, clerk, password):
+    for _ in range(5):
+        api_client.post("/api/v1/auth/token/", {"username": "clerk", "password": "wrong"}, format="json")
+    response = api_client.post("/api/v1/auth/token/", {"username": "clerk", "password": password}, format="json")
+    assert response.status_code == 429
+    assert "token" not in response.json() and response.json()["detail"]
