@@ -101,7 +101,7 @@ def outsider(db):
 @pytest.fixture
 def admin_user(db):
     user = user_with(Role.ADMIN, ROOT_CODE, username="administrator")
-    user.is_staff = True
+    user.is_staff = user.is_superuser = True  # as ucj.services.user_assign makes an administrator
     user.save()
     return user
 

@@ -15,16 +15,10 @@ from ucj.models import (
 User = get_user_model()
 
 
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "kind", "parent"]
-    list_filter = ["level", "kind"]
-    search_fields = ["code", "name"]
-    raw_id_fields = ["parent"]
-    list_select_related = ["parent"]
-    show_full_result_count = False
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For data that another path owns: the region tree (load_regions), the audit history
+    (append-only) and worker heartbeats (the workers)."""
 
-    # The tree comes from the official source (manage.py load_regions), not from typing.
     def has_add_permission(self, request):
         return False
 
@@ -33,6 +27,16 @@ class RegionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "level", "kind", "parent"]
+    list_filter = ["level", "kind"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+    list_select_related = ["parent"]
+    show_full_result_count = False
 
 
 class AssignmentInline(admin.TabularInline):
@@ -50,32 +54,16 @@ class UcjUserAdmin(UserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "target_type", "target_id", "region"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "actor__username", "reason"]
     date_hierarchy = "at"
 
-    # Audit history is append-only: nobody edits or deletes it, not even an administrator.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["hostname", "last_seen"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WorkforceEstimate)

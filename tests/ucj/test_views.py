@@ -203,3 +203,13 @@ def test_repeated_wrong_passwords_lock_the_api_token_too(api_client, clerk, pass
     response = api_client.post("/api/v1/auth/token/", {"username": "clerk", "password": password}, format="json")
     assert response.status_code == 429
     assert "token" not in response.json() and response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_even_the_administrator_cannot_edit_regions_or_the_audit_history(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/admin/ucj/region/35.26/change/").status_code == 200  # view only
+    response = client.post("/admin/ucj/region/35.26/change/", {"code": "35.99", "name": "X"})
+    assert response.status_code == 403
+    assert Region.objects.get(code="35.26").name == "Kabupaten Bangkalan"
+    assert client.get("/admin/ucj/auditevent/add/").status_code == 403
