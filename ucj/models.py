@@ -237,3 +237,22 @@ class MembershipCount(TimeStamped):
 
     def __str__(self):
         return f"{self.region_id} {self.as_of}: {self.total}"
+
+
+class StaleRegion(models.Model):
+    """A region whose coverage must be recomputed: written (in the transaction of the change) by
+    anything that changes coverage facts, consumed by the coverage recalculation. A row per region,
+    so a burst of changes to one village leaves one row."""
+
+    region = models.OneToOneField(
+        Region, verbose_name=_("region"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked at"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("stale region")
+        verbose_name_plural = _("stale regions")
+
+    def __str__(self):
+        return f"{self.region_id} since {self.marked_at:%Y-%m-%d %H:%M:%S}"

@@ -123,3 +123,29 @@ def widest_region_code(user) -> str | None:
     several (the pages then list them) or none."""
     roots = root_codes(user)
     return roots[0] if len(roots) == 1 else None
+
+
+def visible_or_own(user, queryset: QuerySet, *, field: str, wide_field: str, owner_field: str, owner_roles) -> QuerySet:
+    """Rows whose region (`field`) lies in the user's subtrees, plus rows the user created while
+    holding one of `owner_roles` somewhere inside the row's wider region (`wide_field`). A field
+    officer of two districts drafts a batch for the whole regency and must still see it; once the
+    assignment inside that regency is gone, so is the access."""
+    q = region_q(user, field)
+    own_roots = root_codes(user, owner_roles)
+    if own_roots:
+        around = {code for root in own_roots for code in _ancestors_and_self(root)}
+        q |= Q(**{owner_field: user, f"{wide_field}__in": sorted(around)})
+    return queryset.filter(q)
+
+
+def _ancestors_and_self(code: str) -> list[str]:
+    if code == ROOT_CODE:
+        return [ROOT_CODE]
+    parts = code.split(".")
+    return [ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def may_see_personal_data(user, region_code: str) -> bool:
+    """Full NIKs and phone numbers: the labour office that verifies lists and sends them to BPJS,
+    and administrators. Everyone else sees them masked."""
+    return has_role(user, Role.LABOUR_OFFICE, region_code) or has_role(user, Role.ADMIN, region_code)

@@ -7,12 +7,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import wilayah
 
 from ucj import scope
 from ucj.errors import ValidationFailed
-from ucj.models import ROOT_CODE, Assignment, AuditEvent, Region, Role
+from ucj.models import ROOT_CODE, Assignment, AuditEvent, Region, Role, StaleRegion
 
 User = get_user_model()
 
@@ -190,3 +191,24 @@ def user_assign(
         )
     scope.forget(user)
     return user
+
+
+# --- Coverage ------------------------------------------------------------------------------------
+
+
+def coverage_mark_stale(*, region_codes, reason: str = "") -> int:
+    """Mark regions whose coverage facts changed (villages of an activated batch, a region whose
+    figures were imported). Call it inside the transaction of the change: the mark commits or rolls
+    back with it, and the coverage recalculation picks up every marked region and its ancestors.
+    Marking twice is harmless (one row per region; the time moves forward)."""
+    codes = sorted(set(region_codes))
+    if not codes:
+        return 0
+    now = timezone.now()
+    StaleRegion.objects.bulk_create(
+        [StaleRegion(region_id=code, marked_at=now, reason=reason[:100]) for code in codes],
+        update_conflicts=True,
+        unique_fields=["region"],
+        update_fields=["marked_at", "reason"],
+    )
+    return len(codes)

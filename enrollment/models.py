@@ -1,0 +1,338 @@
+"""Who gets protected and who pays (DESIGN §3, `enrollment/`): participants, premium rates,
+funding allocations, collective-enrollment batches and their members, and member imports."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ucj.models import Region, TimeStamped
+
+
+class Sex(models.TextChoices):
+    MALE = "L", _("male (L)")
+    FEMALE = "P", _("female (P)")
+
+
+class OccupationGroup(models.TextChoices):
+    """A coarse grouping of the free-text occupation, for coverage by occupation."""
+
+    FARMER = "farmer", _("farmer")
+    LIVESTOCK = "livestock", _("livestock keeper")
+    FISHER = "fisher", _("fisher")
+    LABOURER = "labourer", _("day labourer")
+    TRADER = "trader", _("trader")
+    VILLAGE_OFFICIAL = "village_official", _("village official")
+    OTHER = "other", _("other")
+
+
+class Participant(TimeStamped):
+    """One person, one record: the NIK is unique. Personal data: lists mask the NIK and phone
+    for roles that do not need them."""
+
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    kk = models.CharField(_("family card number (KK)"), max_length=16, blank=True)
+    name = models.CharField(_("name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    village = models.ForeignKey(
+        Region, verbose_name=_("village of domicile"), on_delete=models.PROTECT, related_name="+"
+    )
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    occupation_group = models.CharField(
+        _("occupation group"), max_length=20, choices=OccupationGroup.choices, default=OccupationGroup.OTHER
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +6281234567812"))
+    kpj = models.CharField(_("BPJS card number (KPJ)"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["name", "nik"]
+        indexes = [models.Index(fields=["village", "name"], name="participant_village_name")]
+        constraints = [
+            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="participant_nik_16_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({mask_nik(self.nik)})"
+
+
+def mask_nik(nik: str) -> str:
+    """`3526********0001`: the district (where the card was issued) and the serial stay visible."""
+    if not nik or len(nik) != 16:
+        return "****************"
+    return nik[:4] + "*" * 8 + nik[12:]
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:6] + "*" * max(len(phone) - 9, 0) + phone[-3:] if len(phone) > 9 else ("*" * len(phone))
+
+
+class Programme(models.TextChoices):
+    JKK = "jkk", _("JKK (work accident)")
+    JKM = "jkm", _("JKM (death benefit)")
+    JHT = "jht", _("JHT (old-age savings)")
+
+
+DEFAULT_PROGRAMMES = [Programme.JKK.value, Programme.JKM.value]
+
+
+class PremiumRate(TimeStamped):
+    """A programme's monthly premium for non-wage (BPU) participants from a date on: a percentage
+    of the declared income plus a flat amount. PP 44/2015: JKK 1 %, JKM Rp6,800, JHT 2 %. Rates
+    are data: a new regulation is a new row with a later `valid_from`, not a code change."""
+
+    programme = models.CharField(_("programme"), max_length=3, choices=Programme.choices)
+    valid_from = models.DateField(_("valid from"))
+    percent_of_income = models.DecimalField(_("percent of declared income"), max_digits=5, decimal_places=2, default=0)
+    flat_amount = models.PositiveIntegerField(_("flat amount (Rp)"), default=0)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+
+    class Meta:
+        verbose_name = _("premium rate")
+        verbose_name_plural = _("premium rates")
+        ordering = ["programme", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "valid_from"], name="premium_rate_unique_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_programme_display()} {self.percent_of_income}% + Rp{self.flat_amount} ({self.valid_from})"
+
+
+class FundingSource(models.TextChoices):
+    APBD = "apbd", _("APBD (regency budget)")
+    DBHCHT = "dbhcht", _("DBHCHT (tobacco excise fund)")
+    DANA_DESA = "dana_desa", _("APBDes / Dana Desa (village budget)")
+    OTHER = "other", _("other")
+
+
+# Government money: members must be under 65 (DESIGN §3).
+GOVERNMENT_SOURCES = {FundingSource.APBD, FundingSource.DBHCHT, FundingSource.DANA_DESA}
+# A village's own budget is allocated to the village, everything else to the regency.
+VILLAGE_SOURCES = {FundingSource.DANA_DESA}
+
+
+class FundingAllocation(TimeStamped):
+    """Money a regency (or, for APBDes / Dana Desa, one village) sets aside in a year from one
+    source. What is committed is derived from the approved and active batches drawing on it, and
+    read under a row lock when a batch is approved, so it can never be over-committed."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    source = models.CharField(_("funding source"), max_length=10, choices=FundingSource.choices)
+    amount = models.PositiveBigIntegerField(_("amount (Rp)"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("funding allocation")
+        verbose_name_plural = _("funding allocations")
+        ordering = ["-year", "region_id", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "source"], name="allocation_unique_per_source_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year} {self.get_source_display()}: Rp{self.amount}"
+
+
+class BatchKind(models.TextChoices):
+    VILLAGE_OFFICIALS = "village_officials", _("village officials")
+    VULNERABLE_WORKERS = "vulnerable_workers", _("vulnerable workers")
+
+
+class BatchState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    VERIFIED = "verified", _("verified")
+    APPROVED = "approved", _("approved")
+    ACTIVE = "active", _("active")
+    REJECTED = "rejected", _("rejected")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# A person can be in only one open batch (DESIGN §3).
+OPEN_STATES = [BatchState.DRAFT, BatchState.SUBMITTED, BatchState.VERIFIED, BatchState.APPROVED]
+# Money is reserved from approval until cancellation.
+COMMITTED_STATES = [BatchState.APPROVED, BatchState.ACTIVE]
+
+
+class EnrollmentBatch(TimeStamped):
+    """A collective enrollment: a list of people whose premiums one funding source pays for a
+    period. `member_count`, `monthly_premium` and `total_cost` are kept by the services whenever
+    members or terms change (the batch can only change while it is a draft)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=BatchKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=BatchState.choices, default=BatchState.DRAFT)
+    regency = models.ForeignKey(Region, verbose_name=_("regency"), on_delete=models.PROTECT, related_name="+")
+    # The part of the regency the batch covers: the regency itself, a district or a village. Its
+    # members live there; the scope reads the batch through it.
+    area = models.ForeignKey(Region, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    funding_source = models.CharField(_("funding source"), max_length=10, choices=FundingSource.choices)
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    period_start = models.DateField(_("coverage from"))
+    period_end = models.DateField(_("coverage until"))
+    declared_income = models.PositiveIntegerField(_("declared monthly income (Rp)"), default=1_000_000)
+    programmes = models.JSONField(_("programmes"), default=list)
+    monthly_premium = models.PositiveIntegerField(_("monthly premium per member (Rp)"), default=0)
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    total_cost = models.PositiveBigIntegerField(_("total cost (Rp)"), default=0)
+    decree_number = models.CharField(_("decree number (SK)"), max_length=120, blank=True)
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    allocation = models.ForeignKey(
+        FundingAllocation,
+        verbose_name=_("allocation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+    last_reason = models.TextField(_("last reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("enrollment batch")
+        verbose_name_plural = _("enrollment batches")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["area", "state"], name="batch_area_state"),
+            models.Index(fields=["allocation", "state"], name="batch_allocation_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_start__lte=models.F("period_end")), name="batch_period_order"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()} {self.regency_id} {self.year} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("enrollment:batch-detail", args=[self.pk])
+
+    @property
+    def months(self) -> int:
+        return months_between(self.period_start, self.period_end)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def requires_under_65(self) -> bool:
+        return self.funding_source in GOVERNMENT_SOURCES
+
+
+def months_between(start, end) -> int:
+    """Calendar months covered from `start` to `end`, both included (June to December is 7)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+class MemberState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+
+
+class Position(models.TextChoices):
+    """Village officials (perangkat desa) and the village council."""
+
+    KEPALA_DESA = "kepala_desa", _("village head (kepala desa)")
+    SEKRETARIS_DESA = "sekretaris_desa", _("village secretary (sekretaris desa)")
+    KAUR = "kaur", _("head of affairs (kaur)")
+    KASI = "kasi", _("head of section (kasi)")
+    KEPALA_DUSUN = "kepala_dusun", _("hamlet head (kepala dusun)")
+    STAF = "staf", _("village staff")
+    BPD = "bpd", _("village council (BPD)")
+    OTHER = "other", _("other")
+
+
+class BatchMember(TimeStamped):
+    """A person on a batch. `is_open` mirrors the batch's state so that the database itself holds
+    the rule "one person, one open batch" (a partial unique index)."""
+
+    batch = models.ForeignKey(
+        EnrollmentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="members"
+    )
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=MemberState.choices, default=MemberState.PENDING)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    position = models.CharField(_("position"), max_length=20, choices=Position.choices, blank=True)
+    is_open = models.BooleanField(_("in an open batch"), default=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("batch member")
+        verbose_name_plural = _("batch members")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "participant"], name="member_once_per_batch"),
+            models.UniqueConstraint(fields=["participant"], condition=Q(is_open=True), name="member_one_open_batch"),
+        ]
+        indexes = [models.Index(fields=["participant", "state"], name="member_participant_state")]
+
+    def __str__(self):
+        return f"{self.participant} in #{self.batch_id} ({self.get_state_display()})"
+
+
+class ImportKind(models.TextChoices):
+    MEMBERS = "members", _("members")
+    ACTIVATION = "activation", _("BPJS confirmation")
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(TimeStamped):
+    """One uploaded spreadsheet and what became of it. The file is kept in the database so any
+    worker machine can read it; the per-row errors are kept for the downloadable report."""
+
+    batch = models.ForeignKey(
+        EnrollmentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="imports"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices, default=ImportKind.MEMBERS)
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.filename} → #{self.batch_id} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ImportState.DONE:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)

@@ -1,0 +1,200 @@
+"""Reads of enrollment worth naming. Every list starts from the user's scope (ucj.scope)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from enrollment.models import (
+    COMMITTED_STATES,
+    BatchKind,
+    BatchMember,
+    BatchState,
+    EnrollmentBatch,
+    FundingAllocation,
+    ImportJob,
+    MemberState,
+    Participant,
+)
+from enrollment.services import allocation_for, may_edit
+from ucj import scope
+from ucj.models import AuditEvent, Role
+
+# --- Scoped querysets -----------------------------------------------------------------------------
+
+
+def batches_visible_to(user) -> QuerySet[EnrollmentBatch]:
+    """Batches whose area lies in the user's regions, and the drafts a field officer created for
+    a wider area of their own regency."""
+    return scope.visible_or_own(
+        user,
+        EnrollmentBatch.objects.all(),
+        field="area__code",
+        wide_field="area__code",
+        owner_field="created_by",
+        owner_roles=[Role.FIELD_OFFICER],
+    )
+
+
+def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
+    """Allocations with `committed` and `remaining` computed in the same query."""
+    committed = (
+        EnrollmentBatch.objects.filter(allocation=OuterRef("pk"), state__in=COMMITTED_STATES)
+        .order_by()
+        .values("allocation")
+        .annotate(s=Sum("total_cost"))
+        .values("s")
+    )
+    return (
+        scope.visible(user, FundingAllocation.objects.select_related("region"), "region__code")
+        .annotate(committed=Coalesce(Subquery(committed, output_field=IntegerField()), Value(0)))
+        .order_by("-year", "region_id", "source")
+    )
+
+
+def participants_visible_to(user) -> QuerySet[Participant]:
+    return scope.visible(user, Participant.objects.select_related("village"), "village__code")
+
+
+def participant_search(*, user, query: str) -> QuerySet[Participant]:
+    """By NIK (all 16 digits, or its start) or by part of the name."""
+    qs = participants_visible_to(user)
+    query = (query or "").strip()
+    if not query:
+        return qs.none()
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        return qs.filter(nik__startswith=digits) if len(digits) < 16 else qs.filter(nik=digits)
+    return qs.filter(name__icontains=query)
+
+
+# --- Batches --------------------------------------------------------------------------------------
+
+
+def batch_state_counts(batches: QuerySet[EnrollmentBatch]) -> dict[str, dict[str, int]]:
+    """Per state: batches and members, in one grouped query."""
+    rows = batches.order_by().values("state").annotate(n=Count("id"), members=Sum("member_count"))
+    found = {r["state"]: {"batches": r["n"], "members": r["members"] or 0} for r in rows}
+    return {state: found.get(state, {"batches": 0, "members": 0}) for state in BatchState.values}
+
+
+# What each action needs: the states it starts from and who may take it.
+ACTIONS = {
+    "submit": ([BatchState.DRAFT], "editor"),
+    "verify": ([BatchState.SUBMITTED], Role.LABOUR_OFFICE),
+    "approve": ([BatchState.VERIFIED], Role.LABOUR_OFFICE),
+    "return": ([BatchState.SUBMITTED, BatchState.VERIFIED], Role.LABOUR_OFFICE),
+    "reject": ([BatchState.SUBMITTED, BatchState.VERIFIED], Role.LABOUR_OFFICE),
+    "activate": ([BatchState.APPROVED], Role.LABOUR_OFFICE),
+    "cancel": ([BatchState.APPROVED, BatchState.ACTIVE], Role.LABOUR_OFFICE),
+}
+
+
+def batch_actions_for(*, user, batch: EnrollmentBatch) -> list[str]:
+    """The transitions this user may take on this batch now (pages show only these)."""
+    out = []
+    for action, (states, who) in ACTIONS.items():
+        if batch.state not in states:
+            continue
+        allowed = may_edit(user, batch.area_id) if who == "editor" else scope.has_role(user, who, batch.regency_id)
+        if allowed:
+            out.append(action)
+    return out
+
+
+def batch_can_edit(*, user, batch: EnrollmentBatch) -> bool:
+    return batch.state == BatchState.DRAFT and may_edit(user, batch.area_id)
+
+
+def batch_history(*, batch: EnrollmentBatch) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type=batch._meta.label_lower, target_id=str(batch.pk)).select_related(
+        "actor"
+    )
+
+
+def batch_imports(*, batch: EnrollmentBatch) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(batch=batch).defer("content").select_related("created_by")
+
+
+@dataclass
+class BudgetEffect:
+    allocation: FundingAllocation | None
+    amount: int
+    committed: int
+    remaining: int
+    this_batch: int
+    counted: bool  # the batch is already part of `committed`
+    remaining_after: int
+    fits: bool
+
+
+def batch_budget_effect(*, batch: EnrollmentBatch) -> BudgetEffect:
+    allocation = batch.allocation or allocation_for(batch).first()
+    if allocation is None:
+        return BudgetEffect(None, 0, 0, 0, batch.total_cost, False, -batch.total_cost, False)
+    committed = allocation.batches.filter(state__in=COMMITTED_STATES).aggregate(s=Sum("total_cost"))["s"] or 0
+    counted = batch.state in COMMITTED_STATES and batch.allocation_id == allocation.pk
+    remaining = allocation.amount - committed
+    after = remaining if counted else remaining - batch.total_cost
+    return BudgetEffect(
+        allocation, allocation.amount, committed, remaining, batch.total_cost, counted, after, after >= 0
+    )
+
+
+def batch_members(*, batch: EnrollmentBatch) -> QuerySet[BatchMember]:
+    return batch.members.select_related("participant__village").order_by("participant__village_id", "participant__name")
+
+
+def batch_village_summary(*, batch: EnrollmentBatch) -> list[dict]:
+    """Per village of the batch: its members here, and, for village officials, how many of the
+    village's officials are protected today (accepted in an active village-officials batch)."""
+    rows = list(
+        batch.members.order_by()
+        .values("participant__village_id", "participant__village__name")
+        .annotate(members=Count("id", filter=~Q(state=MemberState.REJECTED)))
+        .order_by("participant__village_id")
+    )
+    protected = {}
+    if batch.kind == BatchKind.VILLAGE_OFFICIALS and rows:
+        protected = officials_protected_by_village(village_codes=[r["participant__village_id"] for r in rows])
+    return [
+        {
+            "code": r["participant__village_id"],
+            "name": r["participant__village__name"],
+            "members": r["members"],
+            "officials_protected": protected.get(r["participant__village_id"], 0),
+        }
+        for r in rows
+    ]
+
+
+def officials_protected_by_village(*, village_codes: list[str], on=None) -> dict[str, int]:
+    """Village code → officials protected on the day (accepted members of an active
+    village-officials batch whose period covers it). One grouped query."""
+    day = on or timezone.localdate()
+    rows = (
+        BatchMember.objects.filter(
+            participant__village_id__in=village_codes,
+            state=MemberState.ACCEPTED,
+            batch__state=BatchState.ACTIVE,
+            batch__kind=BatchKind.VILLAGE_OFFICIALS,
+            batch__period_start__lte=day,
+            batch__period_end__gte=day,
+        )
+        .order_by()
+        .values("participant__village_id")
+        .annotate(n=Count("participant_id", distinct=True))
+    )
+    return {r["participant__village_id"]: r["n"] for r in rows}
+
+
+def renewals_due(*, batch: EnrollmentBatch) -> int:
+    """Members of an active batch whose protection ends with it and who are in no later batch yet:
+    the people a renewal for the next period should list."""
+    if batch.state != BatchState.ACTIVE:
+        return 0
+    later = BatchMember.objects.filter(
+        participant=OuterRef("participant"), batch__period_start__gt=batch.period_end
+    ).exclude(batch__state__in=[BatchState.REJECTED, BatchState.CANCELLED])
+    return batch.members.filter(state=MemberState.ACCEPTED).exclude(Exists(later)).count()

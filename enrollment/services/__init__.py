@@ -1,0 +1,51 @@
+"""Every write of enrollment. Views, the API and tasks call these functions; nothing else writes
+these tables."""
+
+from enrollment.services.batches import (
+    ActivationResult,
+    BatchTerms,
+    allocation_committed,
+    allocation_create,
+    allocation_for,
+    allocation_update,
+    batch_activate,
+    batch_approve,
+    batch_cancel,
+    batch_create,
+    batch_members_remove,
+    batch_refresh_totals,
+    batch_reject,
+    batch_return,
+    batch_submit,
+    batch_update,
+    batch_verify,
+    may_edit,
+    premium_monthly,
+)
+from enrollment.services.imports import INLINE_MAX_BYTES, import_create, import_run, import_runs_inline
+
+__all__ = [
+    "INLINE_MAX_BYTES",
+    "ActivationResult",
+    "BatchTerms",
+    "allocation_committed",
+    "allocation_create",
+    "allocation_for",
+    "allocation_update",
+    "batch_activate",
+    "batch_approve",
+    "batch_cancel",
+    "batch_create",
+    "batch_members_remove",
+    "batch_refresh_totals",
+    "batch_reject",
+    "batch_return",
+    "batch_submit",
+    "batch_update",
+    "batch_verify",
+    "import_create",
+    "import_run",
+    "import_runs_inline",
+    "may_edit",
+    "premium_monthly",
+]

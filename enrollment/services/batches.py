@@ -1,0 +1,538 @@
+"""Allocations, batches and their life cycle (DESIGN §3), members.
+
+Each transition is one transaction: lock the batch, check who may do it and from which state,
+change, audit, and only after commit enqueue background work. Views, the API and tasks call these
+functions and nothing else writes these tables."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import (
+    COMMITTED_STATES,
+    DEFAULT_PROGRAMMES,
+    VILLAGE_SOURCES,
+    BatchKind,
+    BatchMember,
+    BatchState,
+    EnrollmentBatch,
+    FundingAllocation,
+    FundingSource,
+    MemberState,
+    Participant,
+    PremiumRate,
+    Programme,
+)
+from ucj import scope
+from ucj.errors import Conflict, ValidationFailed
+from ucj.models import Region, Role, code_in_subtree
+from ucj.services import audit_record, coverage_mark_stale
+
+# --- Premiums -------------------------------------------------------------------------------------
+
+
+def premium_monthly(*, programmes: list[str], declared_income: int, on_date: dt.date) -> int:
+    """Monthly premium per member in rupiah: for each programme, the rate valid on `on_date`
+    (percent of the declared income plus a flat amount). JKK+JKM at Rp1,000,000 is Rp16,800."""
+    total = 0
+    for programme in programmes:
+        rate = PremiumRate.objects.filter(programme=programme, valid_from__lte=on_date).order_by("-valid_from").first()
+        if rate is None:
+            raise ValidationFailed(
+                _("No premium rate for %(programme)s is valid on %(date)s.")
+                % {"programme": Programme(programme).label, "date": on_date.isoformat()}
+            )
+        # Rupiah are whole; BPJS rounds each programme's premium to the rupiah.
+        total += round(rate.percent_of_income * declared_income / 100) + rate.flat_amount
+    return int(total)
+
+
+# --- Allocations ----------------------------------------------------------------------------------
+
+
+def allocation_committed(allocation: FundingAllocation) -> int:
+    """Money reserved by approved and active batches. Read it under the allocation's row lock when
+    the answer decides anything."""
+    return allocation.batches.filter(state__in=COMMITTED_STATES).aggregate(s=Sum("total_cost"))["s"] or 0
+
+
+def _allocation_region(region_code: str, source: str) -> Region:
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise ValidationFailed(
+            _("Unknown region %(code)s.") % {"code": region_code}, details={"region": [_("Unknown region.")]}
+        )
+    if source in VILLAGE_SOURCES and region.level != Region.Level.VILLAGE:
+        raise ValidationFailed(
+            _("A village budget (APBDes / Dana Desa) belongs to a village, not to %(region)s.") % {"region": region},
+            details={"region": [_("Choose a village.")]},
+        )
+    if source not in VILLAGE_SOURCES and region.level != Region.Level.REGENCY:
+        raise ValidationFailed(
+            _("An APBD, DBHCHT or other allocation belongs to a regency or city, not to %(region)s.")
+            % {"region": region},
+            details={"region": [_("Choose a regency or city.")]},
+        )
+    return region
+
+
+def _regency_code(code: str) -> str:
+    return ".".join(code.split(".")[:2])
+
+
+@transaction.atomic
+def allocation_create(
+    *, actor, region_code: str, year: int, source: str, amount: int, note: str = ""
+) -> FundingAllocation:
+    region = _allocation_region(region_code, source)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(region.code))
+    if amount < 0:
+        raise ValidationFailed(_("The amount cannot be negative."), details={"amount": [_("Enter zero or more.")]})
+    if FundingAllocation.objects.filter(region=region, year=year, source=source).exists():
+        raise Conflict(
+            _("%(region)s already has a %(source)s allocation for %(year)s; change its amount instead.")
+            % {"region": region, "source": FundingSource(source).label, "year": year}
+        )
+    allocation = FundingAllocation.objects.create(
+        region=region, year=year, source=source, amount=amount, note=note, created_by=actor
+    )
+    audit_record(
+        actor=actor, action="allocation.create", target=allocation, region_code=region.code, data={"amount": amount}
+    )
+    return allocation
+
+
+@transaction.atomic
+def allocation_update(
+    *, actor, allocation_id: int, amount: int, note: str | None = None, reason: str = ""
+) -> FundingAllocation:
+    # Locked like an approval: a revision below what approvals have committed must not slip in
+    # between an approval's check and its commit.
+    allocation = FundingAllocation.objects.select_for_update().get(pk=allocation_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(allocation.region_id))
+    committed = allocation_committed(allocation)
+    if amount < committed:
+        raise Conflict(
+            _("Rp%(amount)s is less than the Rp%(committed)s already committed to approved batches.")
+            % {"amount": f"{amount:,}".replace(",", "."), "committed": f"{committed:,}".replace(",", ".")}
+        )
+    old = allocation.amount
+    allocation.amount = amount
+    fields = ["amount", "updated_at"]
+    if note is not None:
+        allocation.note = note
+        fields.append("note")
+    allocation.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="allocation.update",
+        target=allocation,
+        region_code=allocation.region_id,
+        reason=reason,
+        data={"from": old, "to": amount},
+    )
+    return allocation
+
+
+# --- Batches --------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchTerms:
+    kind: str
+    regency_code: str
+    funding_source: str
+    year: int
+    period_start: dt.date
+    period_end: dt.date
+    declared_income: int = 1_000_000
+    programmes: list[str] = field(default_factory=lambda: list(DEFAULT_PROGRAMMES))
+    decree_number: str = ""
+    title: str = ""
+    area_code: str | None = None
+
+
+def _check_terms(terms: BatchTerms) -> tuple[Region, list[str]]:
+    """The regency, and the programmes in canonical order; raises with every problem found."""
+    errors: dict[str, list[str]] = {}
+    regency = Region.objects.filter(code=terms.regency_code).first()
+    if regency is None or regency.level != Region.Level.REGENCY:
+        errors["regency"] = [_("Choose a regency or city (a code such as 35.26).")]
+    if terms.kind not in BatchKind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if terms.funding_source not in FundingSource.values:
+        errors["funding_source"] = [_("Unknown funding source.")]
+    elif terms.funding_source in VILLAGE_SOURCES and terms.kind != BatchKind.VILLAGE_OFFICIALS:
+        errors["funding_source"] = [_("A village budget pays only for that village's officials.")]
+    programmes = [p for p in Programme.values if p in set(terms.programmes or [])]
+    unknown = set(terms.programmes or []) - set(Programme.values)
+    if unknown:
+        errors["programmes"] = [_("Unknown programme(s): %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    elif not {Programme.JKK, Programme.JKM} <= set(programmes):
+        errors["programmes"] = [_("JKK and JKM are always included; JHT is optional.")]
+    if terms.period_start > terms.period_end:
+        errors["period_end"] = [_("The period ends before it starts.")]
+    elif terms.period_start.year != terms.year or terms.period_end.year != terms.year:
+        errors["period_start"] = [_("The period must lie within the budget year %(year)s.") % {"year": terms.year}]
+    if terms.declared_income <= 0:
+        errors["declared_income"] = [_("Enter the declared monthly income in rupiah.")]
+    if errors:
+        raise ValidationFailed(_("The batch has invalid terms."), details=errors)
+    return regency, programmes
+
+
+def _default_area(actor, regency: Region) -> str:
+    """A field officer's own area inside the regency when it is one subtree; else the regency."""
+    if scope.has_role(actor, Role.LABOUR_OFFICE, regency.code) or scope.has_role(
+        actor, Role.FIELD_OFFICER, regency.code
+    ):
+        return regency.code
+    inside = [c for c in scope.root_codes(actor, [Role.FIELD_OFFICER]) if code_in_subtree(c, regency.code)]
+    return inside[0] if len(inside) == 1 else regency.code
+
+
+def _check_area(actor, terms: BatchTerms, regency: Region) -> Region:
+    area_code = terms.area_code or _default_area(actor, regency)
+    area = Region.objects.filter(code=area_code).first()
+    if area is None or not code_in_subtree(area.code, regency.code):
+        raise ValidationFailed(
+            _("The area must lie inside the regency."),
+            details={"area": [_("Choose a region inside %(r)s.") % {"r": regency}]},
+        )
+    if terms.funding_source in VILLAGE_SOURCES and area.level != Region.Level.VILLAGE:
+        raise ValidationFailed(
+            _("A batch paid from a village budget covers that one village."),
+            details={"area": [_("Choose the village.")]},
+        )
+    return area
+
+
+def may_edit(actor, batch_area: str) -> bool:
+    """Labour office of the area, or a field officer whose area overlaps it."""
+    if scope.has_role(actor, Role.LABOUR_OFFICE, batch_area) or scope.has_role(actor, Role.FIELD_OFFICER, batch_area):
+        return True
+    return any(code_in_subtree(root, batch_area) for root in scope.root_codes(actor, [Role.FIELD_OFFICER]))
+
+
+def _require_editor(actor, batch: EnrollmentBatch) -> None:
+    if not may_edit(actor, batch.area_id):
+        scope.require_role(actor, Role.LABOUR_OFFICE, Role.FIELD_OFFICER, region_code=batch.area_id)
+
+
+def _state_error(batch: EnrollmentBatch, action: str) -> Conflict:
+    return Conflict(
+        _("Batch #%(id)s is %(state)s; it cannot be %(action)s from that state.")
+        % {"id": batch.pk, "state": BatchState(batch.state).label, "action": action}
+    )
+
+
+def _lock(batch_id: int) -> EnrollmentBatch:
+    return EnrollmentBatch.objects.select_for_update().get(pk=batch_id)
+
+
+@transaction.atomic
+def batch_create(*, actor, terms: BatchTerms) -> EnrollmentBatch:
+    regency, programmes = _check_terms(terms)
+    area = _check_area(actor, terms, regency)
+    if not may_edit(actor, area.code):
+        scope.require_role(actor, Role.LABOUR_OFFICE, Role.FIELD_OFFICER, region_code=area.code)
+    batch = EnrollmentBatch(
+        kind=terms.kind,
+        regency=regency,
+        area=area,
+        funding_source=terms.funding_source,
+        year=terms.year,
+        period_start=terms.period_start,
+        period_end=terms.period_end,
+        declared_income=terms.declared_income,
+        programmes=programmes,
+        decree_number=terms.decree_number,
+        title=terms.title,
+        created_by=actor,
+        state_changed_at=timezone.now(),
+    )
+    batch.monthly_premium = premium_monthly(
+        programmes=programmes, declared_income=terms.declared_income, on_date=terms.period_start
+    )
+    batch.save()
+    audit_record(actor=actor, action="batch.create", target=batch, region_code=area.code, data={"to": batch.state})
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, actor, batch_id: int, terms: BatchTerms) -> EnrollmentBatch:
+    """Change a draft's terms. The regency stays; members already on it stay and are re-costed."""
+    batch = _lock(batch_id)
+    _require_editor(actor, batch)
+    if batch.state != BatchState.DRAFT:
+        raise _state_error(batch, _("edited"))
+    terms.regency_code = batch.regency_id
+    regency, programmes = _check_terms(terms)
+    terms.area_code = terms.area_code or batch.area_id
+    area = _check_area(actor, terms, regency)
+    outside = batch.members.exclude(participant__village__code__startswith=area.code + ".").exclude(
+        participant__village__code=area.code
+    )
+    if area.code != batch.area_id and outside.exists():
+        raise ValidationFailed(
+            _("Some members live outside %(area)s; remove them first.") % {"area": area},
+            details={"area": [_("Members live outside this area.")]},
+        )
+    for name in (
+        "kind",
+        "funding_source",
+        "year",
+        "period_start",
+        "period_end",
+        "declared_income",
+        "decree_number",
+        "title",
+    ):
+        setattr(batch, name, getattr(terms, name))
+    batch.area = area
+    batch.programmes = programmes
+    batch.monthly_premium = premium_monthly(
+        programmes=programmes, declared_income=batch.declared_income, on_date=batch.period_start
+    )
+    batch_refresh_totals(batch)
+    batch.save()
+    audit_record(actor=actor, action="batch.update", target=batch, region_code=batch.area_id)
+    return batch
+
+
+def batch_refresh_totals(batch: EnrollmentBatch) -> None:
+    """Total cost: members who count (pending or accepted) x monthly premium x months. The caller saves."""
+    batch.member_count = batch.members.exclude(state=MemberState.REJECTED).count()
+    batch.total_cost = batch.member_count * batch.monthly_premium * batch.months
+
+
+def _transition(batch: EnrollmentBatch, *, actor, to: str, action: str, reason: str = "", data=None) -> None:
+    before = batch.state
+    batch.state = to
+    batch.state_changed_at = timezone.now()
+    batch.last_reason = reason
+    batch.save(update_fields=["state", "state_changed_at", "last_reason", "member_count", "total_cost", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"batch.{action}",
+        target=batch,
+        region_code=batch.area_id,
+        reason=reason,
+        data={"from": before, "to": to, "members": batch.member_count, "total_cost": batch.total_cost, **(data or {})},
+    )
+
+
+def _require_reason(reason: str, action: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give a reason to %(action)s a batch.") % {"action": action},
+            details={"reason": [_("This field is required.")]},
+        )
+    return reason
+
+
+@transaction.atomic
+def batch_submit(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+    batch = _lock(batch_id)
+    _require_editor(actor, batch)
+    if batch.state != BatchState.DRAFT:
+        raise _state_error(batch, _("submitted"))
+    batch_refresh_totals(batch)
+    if batch.member_count == 0:
+        raise ValidationFailed(_("Add members before submitting the batch."))
+    _transition(batch, actor=actor, to=BatchState.SUBMITTED, action="submit", reason=reason)
+    return batch
+
+
+@transaction.atomic
+def batch_verify(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state != BatchState.SUBMITTED:
+        raise _state_error(batch, _("verified"))
+    _transition(batch, actor=actor, to=BatchState.VERIFIED, action="verify", reason=reason)
+    return batch
+
+
+def allocation_for(batch: EnrollmentBatch):
+    """The allocation a batch draws on: its funding source's money for its year, of the regency,
+    or of its village for a village budget."""
+    region = batch.area_id if batch.funding_source in VILLAGE_SOURCES else batch.regency_id
+    return FundingAllocation.objects.filter(region_id=region, year=batch.year, source=batch.funding_source)
+
+
+@transaction.atomic
+def batch_approve(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state != BatchState.VERIFIED:
+        raise _state_error(batch, _("approved"))
+    # Lock the allocation row: two clerks approving at once must not overspend it. The second
+    # waits here until the first commits, then sees its batch among the committed ones.
+    allocation = allocation_for(batch).select_for_update().first()
+    if allocation is None:
+        raise Conflict(
+            _("There is no %(source)s allocation for %(year)s to pay for this batch.")
+            % {"source": FundingSource(batch.funding_source).label, "year": batch.year}
+        )
+    batch_refresh_totals(batch)
+    committed = allocation_committed(allocation)
+    if committed + batch.total_cost > allocation.amount:
+        raise Conflict(
+            _("The allocation cannot pay for this batch: it needs Rp%(needed)s and Rp%(remaining)s remain.")
+            % {
+                "needed": f"{batch.total_cost:,}".replace(",", "."),
+                "remaining": f"{max(allocation.amount - committed, 0):,}".replace(",", "."),
+            }
+        )
+    batch.allocation = allocation
+    batch.save(update_fields=["allocation"])
+    _transition(
+        batch,
+        actor=actor,
+        to=BatchState.APPROVED,
+        action="approve",
+        reason=reason,
+        data={"allocation": allocation.pk, "remaining_after": allocation.amount - committed - batch.total_cost},
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_return(*, actor, batch_id: int, reason: str) -> EnrollmentBatch:
+    reason = _require_reason(reason, _("return"))
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state not in (BatchState.SUBMITTED, BatchState.VERIFIED):
+        raise _state_error(batch, _("returned"))
+    _transition(batch, actor=actor, to=BatchState.DRAFT, action="return", reason=reason)
+    return batch
+
+
+def _close_members(batch: EnrollmentBatch, *, state: str | None = None, reason: str = "") -> None:
+    members = batch.members.all()
+    changes = {"is_open": False}
+    if state:
+        members = members.exclude(state=MemberState.REJECTED)
+        changes.update(state=state, reason=reason[:255])
+    members.update(**changes, updated_at=timezone.now())
+
+
+@transaction.atomic
+def batch_reject(*, actor, batch_id: int, reason: str) -> EnrollmentBatch:
+    reason = _require_reason(reason, _("reject"))
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state not in (BatchState.SUBMITTED, BatchState.VERIFIED):
+        raise _state_error(batch, _("rejected"))
+    # The people are free to join another batch.
+    _close_members(batch)
+    _transition(batch, actor=actor, to=BatchState.REJECTED, action="reject", reason=reason)
+    return batch
+
+
+@dataclass
+class ActivationResult:
+    matched: int
+    unconfirmed: list[dict]  # members BPJS did not confirm: {"nik", "name"}
+    errors: list[dict]  # confirmation lines that matched no member: {"row", "column", "message"}
+
+
+@transaction.atomic
+def batch_activate(
+    *, actor, batch_id: int, confirmations: dict[str, tuple[int, str]], errors: list[dict] | None = None
+) -> ActivationResult:
+    """Record BPJS's confirmation: `confirmations` maps NIK → (row, KPJ card number) (lines already
+    checked for form by the importer, which passes the lines it refused as `errors`). Confirmed
+    members become accepted with their card number; members BPJS did not confirm are rejected and
+    stop costing money; lines naming nobody on the batch are reported."""
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state != BatchState.APPROVED:
+        raise _state_error(batch, _("activated"))
+    errors = list(errors or [])
+    members = list(batch.members.exclude(state=MemberState.REJECTED).select_related("participant"))
+    by_nik = {m.participant.nik: m for m in members}
+    for nik, (row, _kpj) in confirmations.items():
+        if nik not in by_nik:
+            errors.append({"row": row, "column": "nik", "message": _("This NIK is not a member of the batch.")})
+    matched = [m for nik, m in by_nik.items() if nik in confirmations]
+    if not matched:
+        raise ValidationFailed(
+            _("No line of the confirmation matches a member of this batch; nothing was activated."), details=errors
+        )
+    now = timezone.now()
+    participants = []
+    for member in matched:
+        member.state, member.reason, member.updated_at = MemberState.ACCEPTED, "", now
+        member.participant.kpj = confirmations[member.participant.nik][1]
+        member.participant.updated_at = now
+        participants.append(member.participant)
+    unconfirmed = [m for nik, m in by_nik.items() if nik not in confirmations]
+    for member in unconfirmed:
+        member.state, member.reason, member.updated_at = MemberState.REJECTED, _("Not confirmed by BPJS."), now
+    BatchMember.objects.bulk_update(matched + unconfirmed, ["state", "reason", "updated_at"], batch_size=2000)
+    Participant.objects.bulk_update(participants, ["kpj", "updated_at"], batch_size=2000)
+    # Active members are no longer in an open batch: they may join a batch for a later period.
+    batch.members.update(is_open=False)
+    batch_refresh_totals(batch)
+    _transition(
+        batch,
+        actor=actor,
+        to=BatchState.ACTIVE,
+        action="activate",
+        data={"confirmed": len(matched), "unconfirmed": len(unconfirmed), "unmatched_lines": len(errors)},
+    )
+    _mark_villages_stale(batch, reason="batch.activate")
+    return ActivationResult(
+        matched=len(matched),
+        unconfirmed=[{"nik": m.participant.nik, "name": m.participant.name} for m in unconfirmed],
+        errors=errors,
+    )
+
+
+@transaction.atomic
+def batch_cancel(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+    batch = _lock(batch_id)
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+    if batch.state not in (BatchState.APPROVED, BatchState.ACTIVE):
+        raise _state_error(batch, _("cancelled"))
+    was_active = batch.state == BatchState.ACTIVE
+    if was_active:
+        _mark_villages_stale(batch, reason="batch.cancel")  # before the members are closed
+    _close_members(batch)
+    # A cancelled batch releases its money: committed sums only approved and active batches.
+    _transition(batch, actor=actor, to=BatchState.CANCELLED, action="cancel", reason=reason)
+    return batch
+
+
+def _mark_villages_stale(batch: EnrollmentBatch, *, reason: str) -> None:
+    villages = (
+        batch.members.filter(state=MemberState.ACCEPTED).values_list("participant__village_id", flat=True).distinct()
+    )
+    coverage_mark_stale(region_codes=list(villages), reason=reason)
+
+
+@transaction.atomic
+def batch_members_remove(*, actor, batch_id: int, member_ids: list[int]) -> int:
+    batch = _lock(batch_id)
+    _require_editor(actor, batch)
+    if batch.state != BatchState.DRAFT:
+        raise _state_error(batch, _("edited"))
+    removed, _detail = batch.members.filter(pk__in=member_ids).delete()
+    batch_refresh_totals(batch)
+    batch.save(update_fields=["member_count", "total_cost", "updated_at"])
+    if removed:
+        audit_record(
+            actor=actor,
+            action="batch.members_remove",
+            target=batch,
+            region_code=batch.area_id,
+            data={"removed": removed},
+        )
+    return removed

@@ -1,0 +1,234 @@
+"""Member imports and BPJS confirmations: a file is registered (`import_create`), then run inline
+or by a worker (`import_run`), writing its valid rows in one transaction."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment import importers
+from enrollment.models import (
+    BatchMember,
+    BatchState,
+    EnrollmentBatch,
+    ImportJob,
+    ImportKind,
+    ImportState,
+    Participant,
+    mask_nik,
+)
+from enrollment.services.batches import _lock, _require_editor, _state_error, batch_activate, batch_refresh_totals
+from ucj import scope
+from ucj.errors import ApplicationError, Conflict, ValidationFailed
+from ucj.models import Role
+from ucj.services import audit_record
+
+# --- Imports --------------------------------------------------------------------------------------
+
+# Files up to this size (about 1,500 member rows) are imported within the request; larger ones go
+# to a worker on the `imports` queue while the batch page shows their progress.
+INLINE_MAX_BYTES = 150_000
+PROGRESS_EVERY = 5_000
+
+
+@transaction.atomic
+def import_create(*, actor, batch_id: int, filename: str, content: bytes, kind: str = ImportKind.MEMBERS) -> ImportJob:
+    """Register an uploaded file after checking, before any work, that the actor may import into
+    this batch now. Running it is `import_run`'s job (inline or in a worker)."""
+    batch = _lock(batch_id)
+    if kind == ImportKind.MEMBERS:
+        _require_editor(actor, batch)
+        if batch.state != BatchState.DRAFT:
+            raise _state_error(batch, _("edited"))
+    else:
+        scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
+        if batch.state != BatchState.APPROVED:
+            raise _state_error(batch, _("activated"))
+    if not content:
+        raise ValidationFailed(_("The file is empty."), details={"file": [_("The file is empty.")]})
+    if len(content) > importers.MAX_FILE_BYTES:
+        raise ValidationFailed(_("The file is too large; split it."), details={"file": [_("The file is too large.")]})
+    return ImportJob.objects.create(
+        batch=batch, kind=kind, filename=(filename or "upload")[:255], content=content, created_by=actor
+    )
+
+
+def import_runs_inline(job: ImportJob) -> bool:
+    return len(job.content) <= INLINE_MAX_BYTES
+
+
+def import_run(*, job_id: int) -> ImportJob:
+    """Run an import: safe to call twice or from two workers (the job is claimed with a conditional
+    update) and after a worker died mid-way (a job left running past the task time limit is
+    claimed again). The rows are written in one transaction: a crash adds nothing."""
+    now = timezone.now()
+    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(Q(state=ImportState.QUEUED) | Q(state=ImportState.RUNNING, started_at__lt=abandoned))
+        .update(state=ImportState.RUNNING, started_at=now, processed_rows=0, updated_at=now)
+    )
+    job = ImportJob.objects.select_related("batch", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        outcome = _import_members(job) if job.kind == ImportKind.MEMBERS else _import_activation(job)
+    except ApplicationError as exc:
+        details = exc.details if isinstance(exc.details, list) else []
+        _finish(job, state=ImportState.FAILED, message=exc.message, errors=details)
+    except Exception:
+        _finish(
+            job,
+            state=ImportState.FAILED,
+            message=_("The import failed; nothing was added. Try again or tell an administrator."),
+        )
+        raise
+    else:
+        _finish(job, state=ImportState.DONE, **outcome)
+    job.refresh_from_db()
+    return job
+
+
+def _finish(job: ImportJob, **changes) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), updated_at=timezone.now(), **changes)
+
+
+def _progress(job: ImportJob, **changes) -> None:
+    # Outside the import's transaction: the batch page polls these numbers while it runs.
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **changes)
+
+
+def _import_members(job: ImportJob) -> dict:
+    batch = EnrollmentBatch.objects.get(pk=job.batch_id)
+    actor = job.created_by
+    if batch.state != BatchState.DRAFT:
+        raise _state_error(batch, _("edited"))
+    sheet = importers.read_sheet(
+        bytes(job.content), job.filename, headers=importers.MEMBER_HEADERS, required=importers.MEMBER_REQUIRED
+    )
+    _progress(job, total_rows=len(sheet.rows))
+    rows: list[importers.MemberRow] = []
+    for start in range(0, len(sheet.rows), PROGRESS_EVERY):
+        part = importers.Sheet(sheet.columns, sheet.headers, sheet.rows[start : start + PROGRESS_EVERY])
+        rows.extend(importers.parse_member_rows(part, batch))
+        _progress(job, processed_rows=len(rows))
+    # The labour office may list anyone of the area; a field officer only people of their own villages.
+    if scope.has_role(actor, Role.LABOUR_OFFICE, batch.area_id):
+        allowed = None
+    else:
+        allowed = scope.root_codes(actor, [Role.FIELD_OFFICER, Role.LABOUR_OFFICE])
+    importers.check_member_rows(rows, batch, allowed_roots=allowed)
+    added = _write_members(job, rows)
+    return {
+        "accepted": added,
+        "rejected": sum(1 for r in rows if r.errors),
+        "errors": [e for r in rows for e in r.errors],
+        "warnings": [w for r in rows for w in r.warnings],
+        "processed_rows": len(rows),
+    }
+
+
+@transaction.atomic
+def _write_members(job: ImportJob, rows: list) -> int:
+    batch = _lock(job.batch_id)
+    _require_editor(job.created_by, batch)
+    if batch.state != BatchState.DRAFT:
+        raise _state_error(batch, _("edited"))
+    valid = [r for r in rows if not r.errors]
+    # Checked again under the batch lock: another upload may have committed since the first check.
+    late = importers.membership_conflicts([r.nik for r in valid], batch)
+    for r in valid:
+        if r.nik in late:
+            r.error("nik", late[r.nik])
+    valid = [r for r in valid if not r.errors]
+    now = timezone.now()
+    people = [
+        Participant(
+            nik=r.nik,
+            kk=r.kk,
+            name=r.name,
+            sex=r.sex,
+            birth_date=r.birth_date,
+            village_id=r.village_code,
+            occupation=r.occupation,
+            occupation_group=importers.occupation_group(r.occupation, batch.kind),
+            phone=r.phone,
+            created_at=now,
+            updated_at=now,
+        )
+        for r in valid
+    ]
+    try:
+        # A person already registered keeps their record; the new list updates where they live
+        # and how to reach them.
+        Participant.objects.bulk_create(
+            people,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["nik"],
+            update_fields=["kk", "name", "village", "occupation", "occupation_group", "phone", "updated_at"],
+        )
+        if any(p.pk is None for p in people):
+            ids = dict(Participant.objects.filter(nik__in=[p.nik for p in people]).values_list("nik", "pk"))
+            for p in people:
+                p.pk = ids[p.nik]
+        BatchMember.objects.bulk_create(
+            [
+                BatchMember(
+                    batch=batch,
+                    participant_id=p.pk,
+                    position=r.position,
+                    warnings=r.warnings,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for p, r in zip(people, valid, strict=True)
+            ],
+            batch_size=2000,
+        )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Another upload added some of these people at the same moment; upload the file again.")
+        ) from exc
+    batch_refresh_totals(batch)
+    batch.save(update_fields=["member_count", "total_cost", "updated_at"])
+    audit_record(
+        actor=job.created_by,
+        action="batch.import",
+        target=batch,
+        region_code=batch.area_id,
+        data={
+            "file": job.filename,
+            "job": job.pk,
+            "accepted": len(valid),
+            "rejected": sum(1 for r in rows if r.errors),
+        },
+    )
+    return len(valid)
+
+
+def _import_activation(job: ImportJob) -> dict:
+    sheet = importers.read_sheet(
+        bytes(job.content), job.filename, headers=importers.ACTIVATION_HEADERS, required=["nik", "kpj"]
+    )
+    _progress(job, total_rows=len(sheet.rows))
+    confirmations, errors = importers.parse_confirmation(sheet)
+    result = batch_activate(actor=job.created_by, batch_id=job.batch_id, confirmations=confirmations, errors=errors)
+    return {
+        "accepted": result.matched,
+        "rejected": len(result.errors),
+        "errors": sorted(result.errors, key=lambda e: e["row"]),
+        "warnings": [
+            {
+                "row": "",
+                "column": "nik",
+                "message": _("%(nik)s %(name)s: not confirmed by BPJS.")
+                % {"nik": mask_nik(u["nik"]), "name": u["name"]},
+            }
+            for u in result.unconfirmed
+        ],
+        "processed_rows": len(sheet.rows),
+    }
