@@ -29,12 +29,14 @@ router.register("regions", api.RegionViewSet, basename="region")
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
+    path("", include("enrollment.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("regions/", views.region_index, name="region-index"),
     path("regions/<region:code>/", views.region_detail, name="region-detail"),
+    path("", include("enrollment.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

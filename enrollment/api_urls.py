@@ -1,0 +1,8 @@
+"""API routes of enrollment, included under /api/v1/ in the "api" namespace."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+
+urlpatterns = router.urls

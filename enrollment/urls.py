@@ -1,0 +1,5 @@
+"""Pages of enrollment (batches, allocations, participants)."""
+
+app_name = "enrollment"
+
+urlpatterns: list = []
