@@ -126,9 +126,18 @@ class Assignment(TimeStamped):
         return f"{self.user} · {self.get_role_display()} · {self.region_id}"
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+
 class AuditEvent(models.Model):
     """Append-only history of who did what, when and why. Written in the same transaction as the
-    change it records; no code path updates or deletes it."""
+    change it records. Nothing changes or deletes it: the model and its queryset refuse, and the
+    database refuses too (triggers, migration ucj 0003), so not even raw SQL or the admin can."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -148,6 +157,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
@@ -156,6 +167,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")
 
 
 class WorkerHeartbeat(models.Model):
