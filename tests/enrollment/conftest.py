@@ -10,11 +10,12 @@ from openpyxl import Workbook
 from enrollment import services
 from enrollment.models import BatchState, FundingSource
 from enrollment.services import BatchTerms
+from ucj.models import AuditEvent
 
 YEAR = 2026
 VILLAGE = "35.26.02.2001"  # Socah district (officer's), Bangkalan
-OTHER_VILLAGE = "35.26.01.2001"  # Bangkalan district (officer's)
-FOREIGN_VILLAGE = "51.03.01.2001"  # Badung, Bali
+OTHER_VILLAGE = "35.26.01.2008"  # Sembilangan, Bangkalan district (officer's)
+FOREIGN_VILLAGE = "51.03.01.1002"  # Kuta, Badung, Bali
 PREMIUM = 16_800
 
 EN_HEADERS = ["nik", "name", "sex", "birth_date", "village_code", "occupation", "phone"]
@@ -43,7 +44,7 @@ def member_row(serial: int, *, village: str = VILLAGE, birth=dt.date(1990, 1, 1)
 
 def rows_csv(rows: list[dict], *, headers=EN_HEADERS, delimiter=",", bom=False) -> bytes:
     keys = EN_HEADERS + [k for k in (rows[0] if rows else {}) if k not in EN_HEADERS]
-    titles = list(headers) + [k for k in keys[len(headers) :]]
+    titles = list(headers) + list(keys[len(headers) :])
     lines = [delimiter.join(titles)]
     lines += [delimiter.join(str(r.get(k, "")) for k in keys) for r in rows]
     text = "\r\n".join(lines) + "\r\n"
@@ -84,6 +85,12 @@ def import_rows(actor, batch, rows, **kw):
             actor=actor, batch_id=batch.pk, filename="members.csv", content=rows_csv(rows, **kw)
         ).pk
     )
+
+
+def audit_events(target, action: str | None = None):
+    """The audit history of one object (a batch, an allocation), optionally of one action."""
+    events = AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+    return events.filter(action=action) if action else events
 
 
 @pytest.fixture
