@@ -259,7 +259,7 @@ def digits_cell(value, *, length: int, label: str) -> str:
             % {"label": label}
         )
     text = text_cell(value).lstrip("'").replace(" ", "").replace("-", "").replace(".", "")
-    if re.fullmatch(r"\d(,\d+)?E\+\d+", text, flags=re.IGNORECASE):
+    if re.fullmatch(r"\d+(,\d+)?E\+\d+", text, flags=re.IGNORECASE):  # dots were stripped above
         raise CellError(
             _(
                 "The %(label)s was turned into a number by Excel (%(text)s): "
