@@ -1,0 +1,477 @@
+"""Pages of enrollment: batches and their life cycle, member and confirmation uploads with their
+progress, exports for the BPJS branch, allocations and participants.
+
+Thin by design: every object is fetched through the scoped selectors (an outsider gets 404),
+every change is a service call, and a refused change comes back as a message on the page it
+came from (`_run`)."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from enrollment import importers, selectors, services, tasks
+from enrollment.forms import (
+    AllocationAmountForm,
+    AllocationForm,
+    BatchFilterForm,
+    BatchForm,
+    MemberRemoveForm,
+    ParticipantSearchForm,
+    UploadForm,
+    add_service_errors,
+)
+from enrollment.models import (
+    DEFAULT_PROGRAMMES,
+    BatchKind,
+    BatchMember,
+    BatchState,
+    ImportJob,
+    ImportKind,
+    ImportState,
+    mask_nik,
+    mask_phone,
+)
+from ucj import scope
+from ucj.errors import ApplicationError
+from ucj.models import Role
+from ucj.services import audit_record
+
+BATCHES_PER_PAGE = 50
+MEMBERS_PER_PAGE = 100
+ALLOCATIONS_PER_PAGE = 50
+PARTICIPANTS_PER_PAGE = 50
+IMPORTS_SHOWN = 5
+# Allocations show how many more people their remaining money protects for a whole year at the
+# default terms (JKK+JKM on Rp1,000,000: Rp16,800 a month under PP 44/2015).
+COVER_MONTHS = 12
+COVER_DECLARED_INCOME = 1_000_000
+
+CREATOR_ROLES = {Role.FIELD_OFFICER, Role.LABOUR_OFFICE}
+EXPORT_STATES = {BatchState.APPROVED, BatchState.ACTIVE}
+EXPORT_FORMATS = ("csv", "xlsx")
+
+TRANSITIONS = {
+    "submit": services.batch_submit,
+    "verify": services.batch_verify,
+    "approve": services.batch_approve,
+    "return": services.batch_return,
+    "reject": services.batch_reject,
+    "cancel": services.batch_cancel,
+}
+
+
+def _run(request, fn, **kwargs):
+    """Call a service as the signed-in user. A domain refusal becomes an error message on the
+    next page and None; PermissionDenied goes on to Django's 403."""
+    try:
+        return fn(actor=request.user, **kwargs)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+def _batch_or_404(request, pk):
+    return get_object_or_404(
+        selectors.batches_visible_to(request.user).select_related("regency", "area", "created_by"), pk=pk
+    )
+
+
+def _page(request, items, per_page):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+# --- Batches --------------------------------------------------------------------------------------
+
+
+@require_GET
+def batch_list(request):
+    visible = selectors.batches_visible_to(request.user)
+    filters = BatchFilterForm(request.GET or None)
+    batches = filters.filter(visible).select_related("area", "regency").order_by("-created_at", "-id")
+    counts = selectors.batch_state_counts(filters.filter(visible, with_state=False))
+    state_counts = [(BatchState(state), n) for state, n in counts.items()]
+    return render(
+        request,
+        "enrollment/batch_list.html",
+        {
+            "filters": filters,
+            "page": _page(request, batches, BATCHES_PER_PAGE),
+            "state_counts": state_counts,
+            "current_state": filters.cleaned_data.get("state") if filters.is_bound and filters.is_valid() else "",
+            "may_create": bool(scope.roles_of(request.user) & CREATOR_ROLES),
+        },
+    )
+
+
+def _require_creator(user):
+    if not scope.roles_of(user) & CREATOR_ROLES:
+        raise PermissionDenied(_("Only field officers and the labour office draft batches."))
+
+
+@require_http_methods(["GET", "POST"])
+def batch_create(request):
+    _require_creator(request.user)
+    form = BatchForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_create(actor=request.user, terms=form.terms())
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Draft batch #%(id)s created. Now upload its members.") % {"id": batch.pk})
+            return redirect(batch)
+    return render(request, "enrollment/batch_form.html", {"form": form, "batch": None})
+
+
+@require_http_methods(["GET", "POST"])
+def batch_edit(request, pk):
+    batch = _batch_or_404(request, pk)
+    if not selectors.batch_can_edit(user=request.user, batch=batch):
+        if batch.state == BatchState.DRAFT:
+            raise PermissionDenied(_("Your role does not allow this action in this region."))
+        messages.error(request, _("Only a draft can be changed; this batch is %(state)s.") % _state_label(batch))
+        return redirect(batch)
+    form = BatchForm(request.POST or None, user=request.user, batch=batch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.batch_update(actor=request.user, batch_id=batch.pk, terms=form.terms())
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The batch terms were saved."))
+            return redirect(batch)
+    return render(request, "enrollment/batch_form.html", {"form": form, "batch": batch})
+
+
+def _state_label(batch) -> dict:
+    return {"state": BatchState(batch.state).label}
+
+
+def _masked(show: bool, value: str, mask) -> str:
+    return value if show else mask(value)
+
+
+@require_GET
+def batch_detail(request, pk):
+    batch = _batch_or_404(request, pk)
+    user = request.user
+    personal = scope.may_see_personal_data(user, batch.regency_id)
+    members = _page(request, selectors.batch_members(batch=batch), MEMBERS_PER_PAGE)
+    for member in members:
+        member.nik_shown = _masked(personal, member.participant.nik, mask_nik)
+        member.phone_shown = _masked(personal, member.participant.phone, mask_phone)
+    actions = selectors.batch_actions_for(user=user, batch=batch)
+    can_edit = selectors.batch_can_edit(user=user, batch=batch)
+    closed = batch.state in (BatchState.REJECTED, BatchState.CANCELLED)
+    may_export = batch.state in EXPORT_STATES and _may_export(user, batch)
+    context = {
+        "batch": batch,
+        "personal": personal,
+        "members": members,
+        "officials": batch.kind == BatchKind.VILLAGE_OFFICIALS,
+        "actions": actions,
+        "transitions": [a for a in actions if a in TRANSITIONS],
+        "can_activate": "activate" in actions,
+        "can_edit": can_edit,
+        "budget": None if closed else selectors.batch_budget_effect(batch=batch),
+        "villages": selectors.batch_village_summary(batch=batch),
+        "history": [_history_row(event) for event in selectors.batch_history(batch=batch)],
+        "imports": list(selectors.batch_imports(batch=batch)[:IMPORTS_SHOWN]),
+        "renewals": selectors.renewals_due(batch=batch) if batch.state == BatchState.ACTIVE else None,
+        "may_export": may_export,
+        "upload_form": UploadForm() if can_edit else None,
+        "activate_form": UploadForm() if "activate" in actions else None,
+    }
+    return render(request, "enrollment/batch_detail.html", context)
+
+
+def _history_row(event) -> dict:
+    data = event.data or {}
+    return {
+        "at": event.at,
+        "actor": event.actor,
+        "action": _action_label(event.action),
+        "from": _state_name(data.get("from")),
+        "to": _state_name(data.get("to")),
+        "reason": event.reason,
+        "data": data,
+    }
+
+
+def _state_name(value) -> str:
+    return BatchState(value).label if value in BatchState.values else ""
+
+
+def _action_label(action: str) -> str:
+    labels = {
+        "batch.create": _("created"),
+        "batch.update": _("terms changed"),
+        "batch.import": _("members uploaded"),
+        "batch.members_remove": _("members removed"),
+        "batch.submit": _("submitted"),
+        "batch.verify": _("verified"),
+        "batch.approve": _("approved"),
+        "batch.return": _("returned"),
+        "batch.reject": _("rejected"),
+        "batch.activate": _("activated"),
+        "batch.cancel": _("cancelled"),
+        "batch.export": _("exported"),
+    }
+    return labels.get(action, action)
+
+
+TRANSITION_DONE = {
+    "submit": gettext_lazy("Batch #%(id)s submitted to the labour office."),
+    "verify": gettext_lazy("Batch #%(id)s verified."),
+    "approve": gettext_lazy("Batch #%(id)s approved; its cost is reserved from the allocation."),
+    "return": gettext_lazy("Batch #%(id)s returned to draft."),
+    "reject": gettext_lazy("Batch #%(id)s rejected."),
+    "cancel": gettext_lazy("Batch #%(id)s cancelled; its money is released."),
+}
+
+
+@require_POST
+def batch_transition(request, pk, action):
+    batch = _batch_or_404(request, pk)
+    done = _run(request, TRANSITIONS[action], batch_id=batch.pk, reason=request.POST.get("reason", ""))
+    if done is not None:
+        messages.success(request, str(TRANSITION_DONE[action]) % {"id": batch.pk})
+    return redirect(batch)
+
+
+def _upload(request, pk, kind):
+    batch = _batch_or_404(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(batch)
+    filename, content = form.content()
+    job = _run(request, tasks.import_submit, batch_id=batch.pk, filename=filename, content=content, kind=kind)
+    if job is not None:
+        _import_message(request, job)
+    return redirect(reverse("enrollment:batch-detail", args=[batch.pk]) + "#imports")
+
+
+def _import_message(request, job: ImportJob) -> None:
+    values = {"name": job.filename, "accepted": job.accepted, "rejected": job.rejected}
+    if not job.finished:
+        messages.info(request, _("%(name)s is being checked; its progress is shown below.") % values)
+    elif job.state == ImportState.FAILED:
+        messages.error(request, job.message or _("The import failed."))
+    elif job.kind == ImportKind.ACTIVATION:
+        messages.success(request, _("BPJS confirmation recorded: %(accepted)s members active.") % values)
+    elif job.rejected:
+        messages.warning(
+            request, _("%(name)s: %(accepted)s members added, %(rejected)s rows refused (see below).") % values
+        )
+    else:
+        messages.success(request, _("%(name)s: %(accepted)s members added.") % values)
+
+
+@require_POST
+def batch_import(request, pk):
+    return _upload(request, pk, ImportKind.MEMBERS)
+
+
+@require_POST
+def batch_activate(request, pk):
+    return _upload(request, pk, ImportKind.ACTIVATION)
+
+
+@require_POST
+def batch_members_remove(request, pk):
+    batch = _batch_or_404(request, pk)
+    form = MemberRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["member"][0])
+        return redirect(batch)
+    removed = _run(request, services.batch_members_remove, batch_id=batch.pk, member_ids=form.cleaned_data["member"])
+    if removed is not None:
+        messages.success(request, _("%(n)s members removed.") % {"n": removed})
+    return redirect(batch)
+
+
+def _may_export(user, batch) -> bool:
+    return scope.has_role(user, Role.LABOUR_OFFICE, batch.regency_id) or scope.has_role(
+        user, Role.ADMIN, batch.regency_id
+    )
+
+
+@require_GET
+def batch_export(request, pk, fmt):
+    """The member list with full NIKs, for the BPJS branch: the labour office or an administrator
+    of the regency, and only once the batch is approved (money reserved) or active."""
+    batch = _batch_or_404(request, pk)
+    scope.require_role(request.user, Role.LABOUR_OFFICE, Role.ADMIN, region_code=batch.regency_id)
+    if batch.state not in EXPORT_STATES:
+        messages.error(
+            request,
+            _("Batch #%(id)s is %(state)s; only approved and active batches are exported.")
+            % {"id": batch.pk, **_state_label(batch)},
+        )
+        return redirect(batch)
+    if fmt == "xlsx":
+        content = importers.export_xlsx(batch)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = importers.export_csv(batch)
+        content_type = "text/csv; charset=utf-8"
+    # Full NIKs leave the system: who took them and when is part of the batch's history.
+    audit_record(
+        actor=request.user, action="batch.export", target=batch, region_code=batch.area_id, data={"format": fmt}
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-{batch.regency_id}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Imports --------------------------------------------------------------------------------------
+
+
+def _job_or_404(request, pk):
+    jobs = ImportJob.objects.defer("content").select_related("batch", "created_by")
+    return get_object_or_404(jobs.filter(batch__in=selectors.batches_visible_to(request.user)), pk=pk)
+
+
+@require_GET
+def import_status(request, pk):
+    """The progress of an upload: an htmx partial that polls itself until the job finishes (a
+    full page when opened directly)."""
+    job = _job_or_404(request, pk)
+    context = {"job": job}
+    if request.headers.get("HX-Request"):
+        response = render(request, "enrollment/_import_status.html", context)
+        if job.finished:
+            # Only unfinished jobs poll, so this is the moment it ended: reload the page around it
+            # to show the new members, totals and budget.
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "enrollment/import_status.html", context)
+
+
+@require_GET
+def import_errors(request, pk):
+    job = _job_or_404(request, pk)
+    response = HttpResponse(importers.error_report_csv(job.errors), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+# --- Allocations ----------------------------------------------------------------------------------
+
+
+def _people_covered(allocations) -> None:
+    """How many more people each allocation's remaining money protects for a year at the default
+    terms, from the premium rates valid at the start of its year (rates are data)."""
+    premiums: dict[int, int | None] = {}
+    for allocation in allocations:
+        allocation.remaining = allocation.amount - allocation.committed
+        if allocation.year not in premiums:
+            try:
+                premiums[allocation.year] = services.premium_monthly(
+                    programmes=DEFAULT_PROGRAMMES,
+                    declared_income=COVER_DECLARED_INCOME,
+                    on_date=dt.date(allocation.year, 1, 1),
+                )
+            except ApplicationError:
+                premiums[allocation.year] = None
+        premium = premiums[allocation.year]
+        allocation.people_covered = max(allocation.remaining, 0) // (premium * COVER_MONTHS) if premium else None
+
+
+@require_http_methods(["GET", "POST"])
+def allocation_list(request):
+    user = request.user
+    may_create = Role.LABOUR_OFFICE in scope.roles_of(user)
+    form = AllocationForm(request.POST or None, user=user) if may_create else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Only the labour office manages allocations."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.allocation_create(
+                    actor=user,
+                    region_code=data["region"],
+                    year=data["year"],
+                    source=data["source"],
+                    amount=data["amount"],
+                    note=data["note"],
+                )
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Allocation saved."))
+                return redirect("enrollment:allocation-list")
+    page = _page(request, selectors.allocations_visible_to(user), ALLOCATIONS_PER_PAGE)
+    _people_covered(page)
+    for allocation in page:
+        allocation.editable = scope.has_role(user, Role.LABOUR_OFFICE, allocation.region_id)
+    return render(
+        request,
+        "enrollment/allocation_list.html",
+        {"page": page, "form": form, "cover_months": COVER_MONTHS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def allocation_edit(request, pk):
+    allocation = get_object_or_404(selectors.allocations_visible_to(request.user), pk=pk)
+    regency = ".".join(allocation.region_id.split(".")[:2])
+    scope.require_role(request.user, Role.LABOUR_OFFICE, region_code=regency)
+    initial = {"amount": allocation.amount, "note": allocation.note}
+    form = AllocationAmountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.allocation_update(
+                actor=request.user,
+                allocation_id=allocation.pk,
+                amount=data["amount"],
+                note=data["note"],
+                reason=data["reason"],
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Allocation saved."))
+            return redirect("enrollment:allocation-list")
+    allocation.remaining = allocation.amount - allocation.committed
+    return render(request, "enrollment/allocation_form.html", {"allocation": allocation, "form": form})
+
+
+# --- Participants ---------------------------------------------------------------------------------
+
+
+@require_GET
+def participant_list(request):
+    user = request.user
+    form = ParticipantSearchForm(request.GET or None)
+    page = None
+    if form.is_valid():
+        memberships = BatchMember.objects.select_related("batch").order_by("-batch__period_start", "-batch_id")
+        found = selectors.participant_search(user=user, query=form.cleaned_data["q"]).prefetch_related(
+            Prefetch("memberships", queryset=memberships)
+        )
+        page = _page(request, found, PARTICIPANTS_PER_PAGE)
+        batch_ids = {m.batch_id for p in page for m in p.memberships.all()}
+        # A membership links to its batch only where the user may open that batch.
+        openable = set(selectors.batches_visible_to(user).filter(pk__in=batch_ids).values_list("pk", flat=True))
+        for person in page:
+            personal = scope.may_see_personal_data(user, person.village_id)
+            person.nik_shown = _masked(personal, person.nik, mask_nik)
+            person.phone_shown = _masked(personal, person.phone, mask_phone)
+            person.membership_rows = [(m, m.batch_id in openable) for m in person.memberships.all()]
+    return render(request, "enrollment/participant_list.html", {"form": form, "page": page})
