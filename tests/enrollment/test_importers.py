@@ -38,7 +38,7 @@ from tests.enrollment.conftest import (
 )
 from ucj.errors import ValidationFailed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 FORMATS = ["csv", "xlsx"]
 OUTSIDE_OFFICER = "35.26.03.2001"  # Burneh: Bangkalan, but not one of the officer's districts

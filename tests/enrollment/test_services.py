@@ -37,7 +37,7 @@ from tests.enrollment.conftest import (
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import AuditEvent, StaleRegion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MONTHS = 7  # June to December
 COST_OF_THREE = 3 * PREMIUM * MONTHS  # the batch_in_state batch: 352,800
