@@ -388,6 +388,25 @@ def test_an_unfinished_import_polls_every_second(client, officer, draft_batch):
     assert done["HX-Refresh"] == "true"  # the batch page reloads to show the new members
 
 
+def test_a_large_upload_goes_to_a_worker_and_the_batch_page_polls_it(
+    client, officer, draft_batch, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("enrollment.services.imports.INLINE_MAX_BYTES", 10)
+    client.force_login(officer)
+    url = reverse("enrollment:batch-import", args=[draft_batch.pk])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url, {"file": upload("besar.csv", rows_csv([member_row(1), member_row(2)]))})
+    assert response.status_code == 302 and len(callbacks) == 1
+    job = ImportJob.objects.get(batch=draft_batch)
+    assert job.state == "queued" and any("besar.csv" in m for m in messages_of(response))
+    page = client.get(detail_url(draft_batch)).content.decode()
+    assert f'hx-get="{reverse("enrollment:import-status", args=[job.pk])}"' in page and "htmx.min.js" in page
+    callbacks[0]()  # the worker (eager Celery) runs it
+    job.refresh_from_db()
+    assert (job.state, job.accepted) == ("done", 2)
+    assert "hx-trigger" not in client.get(detail_url(draft_batch)).content.decode()
+
+
 def test_an_upload_refused_by_the_service_is_a_message(client, officer, batch_in_state):
     batch = batch_in_state(BatchState.SUBMITTED)
     client.force_login(officer)
@@ -483,6 +502,14 @@ def test_clerk_exports_full_niks_and_the_officer_gets_403(client, clerk, officer
     client.force_login(officer)
     assert client.get(export_url(batch, "csv")).status_code == 403
     assert "export." not in client.get(detail_url(batch)).content.decode()
+
+
+def test_an_administrator_exports_too_but_not_the_supervisor(client, admin_user, supervisor, batch_in_state):
+    batch = batch_in_state(BatchState.ACTIVE)
+    client.force_login(admin_user)
+    assert make_nik(1) in client.get(export_url(batch, "csv")).content.decode("utf-8-sig")
+    client.force_login(supervisor)
+    assert client.get(export_url(batch, "xlsx")).status_code == 403
 
 
 def test_export_of_a_batch_not_yet_approved_is_refused_with_a_message(client, clerk, batch_in_state):
