@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from lokal import parse_nik
 from openpyxl import Workbook, load_workbook
@@ -172,7 +173,7 @@ def read_sheet(content: bytes, filename: str, *, headers: dict[str, set[str]], r
         if len(rows) > MAX_ROWS:
             raise ValidationFailed(
                 _("The file has more than %(max)s rows; split it into several files.")
-                % {"max": f"{MAX_ROWS:,}".replace(",", ".")}
+                % {"max": number_format(MAX_ROWS, force_grouping=True)}
             )
     if not rows:
         raise ValidationFailed(_("The file has a header but no data rows."))

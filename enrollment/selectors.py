@@ -38,7 +38,9 @@ def batches_visible_to(user) -> QuerySet[EnrollmentBatch]:
 
 
 def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
-    """Allocations with `committed` and `remaining` computed in the same query."""
+    """Allocations of the user's regions and of the regions above them (a field officer of two
+    districts sees the regency's money their batches draw on), with `committed` computed in the
+    same query."""
     committed = (
         EnrollmentBatch.objects.filter(allocation=OuterRef("pk"), state__in=COMMITTED_STATES)
         .order_by()
@@ -47,7 +49,7 @@ def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
         .values("s")
     )
     return (
-        scope.visible(user, FundingAllocation.objects.select_related("region"), "region__code")
+        scope.visible_with_ancestors(user, FundingAllocation.objects.select_related("region"), "region__code")
         .annotate(committed=Coalesce(Subquery(committed, output_field=IntegerField()), Value(0)))
         .order_by("-year", "region_id", "source")
     )

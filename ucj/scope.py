@@ -145,6 +145,13 @@ def _ancestors_and_self(code: str) -> list[str]:
     return [ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+def visible_with_ancestors(user, queryset: QuerySet, field: str = "region__code") -> QuerySet:
+    """Rows of the user's regions and of every region above them: for data about a wider region
+    that a user inside it works under (a regency's budget), never for personal data."""
+    around = {code for root in root_codes(user) for code in _ancestors_and_self(root)}
+    return queryset.filter(region_q(user, field) | Q(**{f"{field}__in": sorted(around)}))
+
+
 def may_see_personal_data(user, region_code: str) -> bool:
     """Full NIKs and phone numbers: the labour office that verifies lists and sends them to BPJS,
     and administrators. Everyone else sees them masked."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
@@ -118,7 +119,10 @@ def allocation_update(
     if amount < committed:
         raise Conflict(
             _("Rp%(amount)s is less than the Rp%(committed)s already committed to approved batches.")
-            % {"amount": f"{amount:,}".replace(",", "."), "committed": f"{committed:,}".replace(",", ".")}
+            % {
+                "amount": number_format(amount, force_grouping=True),
+                "committed": number_format(committed, force_grouping=True),
+            }
         )
     old = allocation.amount
     allocation.amount = amount
@@ -386,8 +390,8 @@ def batch_approve(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
         raise Conflict(
             _("The allocation cannot pay for this batch: it needs Rp%(needed)s and Rp%(remaining)s remain.")
             % {
-                "needed": f"{batch.total_cost:,}".replace(",", "."),
-                "remaining": f"{max(allocation.amount - committed, 0):,}".replace(",", "."),
+                "needed": number_format(batch.total_cost, force_grouping=True),
+                "remaining": number_format(max(allocation.amount - committed, 0), force_grouping=True),
             }
         )
     batch.allocation = allocation

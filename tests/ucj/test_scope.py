@@ -77,3 +77,14 @@ def test_a_superuser_is_a_national_administrator():
     user = UserFactory(is_superuser=True)
     assert scope.root_codes(user) == [ROOT_CODE]
     assert scope.can_see_code(user, "51.03")
+
+
+@pytest.mark.django_db
+def test_visible_with_ancestors_adds_the_regions_above_but_not_the_neighbours(officer, outsider):
+    regions = Region.objects.filter(code__in=["35", "35.26", "35.26.02", "35.26.03", "35.27", "51.03"])
+    assert set(scope.visible_with_ancestors(officer, regions, "code").values_list("code", flat=True)) == {
+        "35",
+        "35.26",
+        "35.26.02",
+    }
+    assert set(scope.visible_with_ancestors(outsider, regions, "code").values_list("code", flat=True)) == {"51.03"}
