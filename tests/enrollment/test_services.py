@@ -726,3 +726,42 @@ def test_an_officer_cannot_submit_a_colleagues_regency_wide_draft(batch_in_state
     assert not selectors.batches_visible_to(colleague).filter(pk=batch.pk).exists()
     with pytest.raises(PermissionDenied):
         services.batch_submit(actor=colleague, batch_id=batch.pk)
+
+
+def _terms(**over) -> services.BatchTerms:
+    values = {
+        "kind": BatchKind.VULNERABLE_WORKERS,
+        "regency_code": "35.26",
+        "funding_source": FundingSource.DBHCHT,
+        "year": YEAR,
+        "period_start": dt.date(YEAR, 6, 1),
+        "period_end": dt.date(YEAR, 12, 31),
+    }
+    return services.BatchTerms(**{**values, **over})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: batch_update re-checks only the area: moving a renewal's period onto the members' active period "
+    "is accepted, and the batch goes on to approval (the same people paid twice for the same months)",
+)
+def test_moving_a_draft_onto_its_members_active_period_is_refused(batch_in_state, officer):
+    batch_in_state(BatchState.ACTIVE)  # serials 1-3, June to December
+    renewal = new_batch(
+        officer, year=YEAR + 1, period_start=dt.date(YEAR + 1, 1, 1), period_end=dt.date(YEAR + 1, 6, 30)
+    )
+    assert import_rows(officer, renewal, [member_row(1)]).accepted == 1
+    with pytest.raises((ValidationFailed, Conflict)):
+        services.batch_update(actor=officer, batch_id=renewal.pk, terms=_terms(period_start=dt.date(YEAR, 7, 1)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: batch_update does not re-check the under-65 rule: a draft paid from 'other' money with older "
+    "members can be switched to DBHCHT and submitted",
+)
+def test_switching_a_draft_to_government_money_rechecks_the_age_limit(officer):
+    batch = new_batch(officer, source=FundingSource.OTHER)
+    assert import_rows(officer, batch, [member_row(1, birth=dt.date(1950, 1, 1))]).accepted == 1
+    with pytest.raises(ValidationFailed):
+        services.batch_update(actor=officer, batch_id=batch.pk, terms=_terms(funding_source=FundingSource.DBHCHT))
