@@ -394,6 +394,16 @@ def test_batch_terms_are_checked(officer):
     assert "funding_source" in exc.value.details
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: _check_terms has no upper bound on declared_income: 10,000,000,000 (a typo) overflows the integer "
+    "column on PostgreSQL (DataError, a 500) and is stored with a Rp100,006,800 premium on SQLite",
+)
+def test_an_absurd_declared_income_is_a_validation_error(officer):
+    with pytest.raises(ValidationFailed):
+        new_batch(officer, declared_income=10_000_000_000)
+
+
 # --- Budget ---------------------------------------------------------------------------------------
 
 
