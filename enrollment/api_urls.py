@@ -2,7 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from enrollment import api
+
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("participants", api.ParticipantViewSet, basename="participant")
+router.register("allocations", api.AllocationViewSet, basename="allocation")
+router.register("batches", api.BatchViewSet, basename="batch")
 
 urlpatterns = router.urls
