@@ -40,13 +40,23 @@ MAX_AGE = 65
 
 # Accepted headers per field, normalised (lower case, single spaces, no punctuation).
 MEMBER_HEADERS = {
-    "nik": {"nik", "no nik", "nomor nik", "nomor induk kependudukan"},
-    "name": {"name", "nama", "nama lengkap", "full name"},
-    "sex": {"sex", "jenis kelamin", "jk", "l p", "gender", "kelamin"},
-    "birth_date": {"birth date", "tanggal lahir", "tgl lahir", "date of birth", "dob"},
-    "village_code": {"village code", "village", "desa", "kode desa", "kelurahan", "desa kelurahan", "kode wilayah"},
-    "occupation": {"occupation", "pekerjaan", "profesi"},
-    "phone": {
+    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan"),
+    "name": ("name", "nama", "nama lengkap", "full name"),
+    "sex": ("sex", "jenis kelamin", "jk", "l p", "gender", "kelamin"),
+    "birth_date": ("birth date", "tanggal lahir", "tgl lahir", "date of birth", "dob"),
+    # Codes first: a sheet often has both DESA (the name) and KODE DESA (the code).
+    "village_code": (
+        "village code",
+        "kode desa",
+        "kode wilayah",
+        "kode desa kelurahan",
+        "village",
+        "desa",
+        "kelurahan",
+        "desa kelurahan",
+    ),
+    "occupation": ("occupation", "pekerjaan", "profesi"),
+    "phone": (
         "phone",
         "no hp",
         "nomor hp",
@@ -57,23 +67,24 @@ MEMBER_HEADERS = {
         "nomor telepon",
         "whatsapp",
         "no wa",
-    },
-    "kk": {"kk", "no kk", "nomor kk", "family card", "nomor kartu keluarga"},
-    "position": {"position", "jabatan"},
+    ),
+    "kk": ("kk", "no kk", "nomor kk", "family card", "nomor kartu keluarga"),
+    "position": ("position", "jabatan"),
 }
 MEMBER_REQUIRED = ["nik", "name", "sex", "birth_date", "village_code"]
 ACTIVATION_HEADERS = {
     "nik": MEMBER_HEADERS["nik"],
-    "kpj": {"kpj", "no kpj", "nomor kpj", "card number", "no kartu", "nomor kartu", "nomor peserta"},
+    "kpj": ("kpj", "no kpj", "nomor kpj", "card number", "no kartu", "nomor kartu", "nomor peserta"),
 }
 
 POSITION_WORDS = [
+    # The village council first: "Ketua BPD" or "Sekretaris BPD" is a council member, not an official.
+    (Position.BPD, ("bpd", "badan permusyawaratan")),
     (Position.KEPALA_DESA, ("kepala desa", "kades", "lurah", "kepala kelurahan", "village head", "kepala_desa")),
     (Position.SEKRETARIS_DESA, ("sekretaris desa", "sekdes", "carik", "sekretaris", "sekretaris_desa")),
     (Position.KAUR, ("kaur", "kepala urusan")),
     (Position.KASI, ("kasi", "kepala seksi")),
     (Position.KEPALA_DUSUN, ("kepala dusun", "kasun", "kadus", "kepala_dusun", "hamlet head")),
-    (Position.BPD, ("bpd", "badan permusyawaratan")),
     (Position.STAF, ("staf", "staff")),
     (Position.OTHER, ("lainnya", "other", "lain")),
 ]
@@ -110,6 +121,8 @@ def occupation_group(occupation: str, kind: str) -> str:
 def position_of(text: str) -> str | None:
     value = " ".join(str(text).lower().replace(".", " ").split())
     for position, words in POSITION_WORDS:
+        if position == Position.BPD and any(w in value for w in words):
+            return position
         if value == position.value or any(value == w or value.startswith(w + " ") for w in words):
             return position
     return None
@@ -125,7 +138,7 @@ class Sheet:
     rows: list[tuple[int, list]]  # (row number in the spreadsheet, cells)
 
 
-def read_sheet(content: bytes, filename: str, *, headers: dict[str, set[str]], required: Iterable[str]) -> Sheet:
+def read_sheet(content: bytes, filename: str, *, headers: dict[str, tuple[str, ...]], required: Iterable[str]) -> Sheet:
     """A CSV (comma, semicolon or tab; UTF-8 with or without BOM, else Windows-1252) or XLSX file
     as rows of cells. Raises ValidationFailed for a file that cannot be read at all, has no
     usable header, misses a required column or has too many rows."""
@@ -151,11 +164,13 @@ def read_sheet(content: bytes, filename: str, *, headers: dict[str, set[str]], r
         raise ValidationFailed(_("The file has no rows."))
     written = [str(c).strip() if c is not None else "" for c in header_row[1]]
     columns: dict[str, int] = {}
-    for index, text in enumerate(written):
-        key = normalise_header(text)
-        for name, accepted in headers.items():
-            if key in accepted and name not in columns:
-                columns[name] = index
+    keys = [normalise_header(text) for text in written]
+    for name, accepted in headers.items():
+        # Aliases in their order of preference; the first column written with the best one wins.
+        for alias in accepted:
+            if alias in keys:
+                columns[name] = keys.index(alias)
+                break
     missing = [name for name in required if name not in columns]
     if missing:
         raise ValidationFailed(
@@ -195,17 +210,12 @@ def _csv_rows(content: bytes) -> list[tuple[int, list]]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([";", ",", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
     try:
-        for number, cells in enumerate(reader, start=1):
-            rows.append((number, cells))
-            if number > MAX_ROWS + 10:
-                break
+        return _non_blank(enumerate(reader, start=1))
     except csv.Error as exc:
         raise ValidationFailed(
             _("Row %(row)s cannot be read as CSV (%(error)s).") % {"row": reader.line_num, "error": exc}
         ) from exc
-    return rows
 
 
 def _xlsx_rows(content: bytes) -> list[tuple[int, list]]:
@@ -215,14 +225,22 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list]]:
         raise ValidationFailed(_("The XLSX file cannot be opened: is it damaged or protected?")) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(cells)))
-            if number > MAX_ROWS + 10:
-                break
-        return rows
+        return _non_blank((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), 1))
     finally:
         workbook.close()
+
+
+def _non_blank(numbered_rows) -> list[tuple[int, list]]:
+    """The rows that hold something, with their numbers. Stops one row past the limit (the header
+    plus MAX_ROWS plus one), so that an oversized file is refused rather than read to its end, and
+    blank lines never count toward the limit."""
+    rows = []
+    for number, cells in numbered_rows:
+        if any(c is not None and str(c).strip() for c in cells):
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS + 1:
+                break
+    return rows
 
 
 # --- Cells ----------------------------------------------------------------------------------------
@@ -290,8 +308,8 @@ def date_cell(value) -> dt.date:
 def sex_cell(value) -> str:
     text = text_cell(value).upper()
     mapping = {
-        **dict.fromkeys(["L", "LAKI-LAKI", "LAKI LAKI", "M", "MALE"], Sex.MALE),
-        **dict.fromkeys(["P", "PEREMPUAN", "W", "WANITA", "F", "FEMALE"], Sex.FEMALE),
+        **dict.fromkeys(["L", "LK", "LAKI-LAKI", "LAKI LAKI", "LAKI", "PRIA", "M", "MALE"], Sex.MALE),
+        **dict.fromkeys(["P", "PR", "PEREMPUAN", "W", "WANITA", "F", "FEMALE"], Sex.FEMALE),
     }
     if text not in mapping:
         raise CellError(_("Write L (male) or P (female)."))

@@ -99,14 +99,18 @@ def batch_actions_for(*, user, batch: EnrollmentBatch) -> list[str]:
     for action, (states, who) in ACTIONS.items():
         if batch.state not in states:
             continue
-        allowed = may_edit(user, batch.area_id) if who == "editor" else scope.has_role(user, who, batch.regency_id)
+        allowed = (
+            may_edit(user, batch.area_id, batch.created_by_id)
+            if who == "editor"
+            else scope.has_role(user, who, batch.regency_id)
+        )
         if allowed:
             out.append(action)
     return out
 
 
 def batch_can_edit(*, user, batch: EnrollmentBatch) -> bool:
-    return batch.state == BatchState.DRAFT and may_edit(user, batch.area_id)
+    return batch.state == BatchState.DRAFT and may_edit(user, batch.area_id, batch.created_by_id)
 
 
 def batch_history(*, batch: EnrollmentBatch) -> QuerySet[AuditEvent]:

@@ -27,6 +27,7 @@ from enrollment.models import (
     Participant,
     PremiumRate,
     Programme,
+    mask_nik,
 )
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
@@ -144,6 +145,9 @@ def allocation_update(
 
 # --- Batches --------------------------------------------------------------------------------------
 
+# Far above any informal worker's declared income; a larger figure is a typing mistake.
+MAX_DECLARED_INCOME = 100_000_000
+
 
 @dataclass
 class BatchTerms:
@@ -182,8 +186,11 @@ def _check_terms(terms: BatchTerms) -> tuple[Region, list[str]]:
         errors["period_end"] = [_("The period ends before it starts.")]
     elif terms.period_start.year != terms.year or terms.period_end.year != terms.year:
         errors["period_start"] = [_("The period must lie within the budget year %(year)s.") % {"year": terms.year}]
-    if terms.declared_income <= 0:
-        errors["declared_income"] = [_("Enter the declared monthly income in rupiah.")]
+    if not 0 < terms.declared_income <= MAX_DECLARED_INCOME:
+        errors["declared_income"] = [
+            _("Enter the declared monthly income in rupiah, at most %(max)s.")
+            % {"max": number_format(MAX_DECLARED_INCOME, force_grouping=True)}
+        ]
     if errors:
         raise ValidationFailed(_("The batch has invalid terms."), details=errors)
     return regency, programmes
@@ -215,15 +222,19 @@ def _check_area(actor, terms: BatchTerms, regency: Region) -> Region:
     return area
 
 
-def may_edit(actor, batch_area: str) -> bool:
-    """Labour office of the area, or a field officer whose area overlaps it."""
-    if scope.has_role(actor, Role.LABOUR_OFFICE, batch_area) or scope.has_role(actor, Role.FIELD_OFFICER, batch_area):
+def may_edit(actor, area_code: str, created_by_id: int | None) -> bool:
+    """The labour office or a field officer of the whole area; or the field officer who drafted
+    it for a wider area that holds their own districts (as `selectors.batches_visible_to` shows
+    it to them)."""
+    if scope.has_role(actor, Role.LABOUR_OFFICE, area_code) or scope.has_role(actor, Role.FIELD_OFFICER, area_code):
         return True
-    return any(code_in_subtree(root, batch_area) for root in scope.root_codes(actor, [Role.FIELD_OFFICER]))
+    return created_by_id == actor.pk and any(
+        code_in_subtree(root, area_code) for root in scope.root_codes(actor, [Role.FIELD_OFFICER])
+    )
 
 
 def _require_editor(actor, batch: EnrollmentBatch) -> None:
-    if not may_edit(actor, batch.area_id):
+    if not may_edit(actor, batch.area_id, batch.created_by_id):
         scope.require_role(actor, Role.LABOUR_OFFICE, Role.FIELD_OFFICER, region_code=batch.area_id)
 
 
@@ -242,7 +253,7 @@ def _lock(batch_id: int) -> EnrollmentBatch:
 def batch_create(*, actor, terms: BatchTerms) -> EnrollmentBatch:
     regency, programmes = _check_terms(terms)
     area = _check_area(actor, terms, regency)
-    if not may_edit(actor, area.code):
+    if not may_edit(actor, area.code, actor.pk):
         scope.require_role(actor, Role.LABOUR_OFFICE, Role.FIELD_OFFICER, region_code=area.code)
     batch = EnrollmentBatch(
         kind=terms.kind,
@@ -302,10 +313,49 @@ def batch_update(*, actor, batch_id: int, terms: BatchTerms) -> EnrollmentBatch:
     batch.monthly_premium = premium_monthly(
         programmes=programmes, declared_income=batch.declared_income, on_date=batch.period_start
     )
+    problems = _member_problems(batch)
+    if problems:
+        raise ValidationFailed(
+            _("%(n)s member(s) do not fit the new terms; remove them or keep the old terms.") % {"n": len(problems)},
+            details=problems,
+        )
     batch_refresh_totals(batch)
     batch.save()
     audit_record(actor=actor, action="batch.update", target=batch, region_code=batch.area_id)
     return batch
+
+
+def _member_problems(batch: EnrollmentBatch) -> list[dict]:
+    """Members already on a draft checked again against its (changed) terms, as an import would
+    check them: the age limit of government money, protection already active for an overlapping
+    period, and a position for village officials."""
+    members = batch.members.exclude(state=MemberState.REJECTED)
+    problems = []
+    if batch.requires_under_65:
+        start = batch.period_start
+        # Born on or before this day: 65 or older when the period starts (29 February → 28).
+        limit = start.replace(year=start.year - 65, day=min(start.day, 28) if start.month == 2 else start.day)
+        too_old = members.filter(participant__birth_date__lte=limit)
+        for nik, name in too_old.values_list("participant__nik", "participant__name"):
+            problems.append({"nik": mask_nik(nik), "name": name, "message": _("65 or older when the period starts.")})
+    overlapping = (
+        BatchMember.objects.filter(
+            participant__in=members.values("participant"),
+            state=MemberState.ACCEPTED,
+            batch__state=BatchState.ACTIVE,
+            batch__period_start__lte=batch.period_end,
+            batch__period_end__gte=batch.period_start,
+        )
+        .exclude(batch=batch)
+        .values_list("participant__nik", "participant__name", "batch_id")
+    )
+    for nik, name, other in overlapping:
+        message = _("Already active in batch #%(id)s for an overlapping period.") % {"id": other}
+        problems.append({"nik": mask_nik(nik), "name": name, "message": message})
+    if batch.kind == BatchKind.VILLAGE_OFFICIALS:
+        for nik, name in members.filter(position="").values_list("participant__nik", "participant__name"):
+            problems.append({"nik": mask_nik(nik), "name": name, "message": _("A village official needs a position.")})
+    return problems
 
 
 def batch_refresh_totals(batch: EnrollmentBatch) -> None:

@@ -344,11 +344,6 @@ def test_xlsx_date_cells_numbers_and_text(officer, draft_batch):
     assert Participant.objects.get(nik=make_nik(3)).village_id == VILLAGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read_sheet maps village_code to the first matching header, so a DESA (name) column "
-    "before KODE DESA hides the codes and every row fails 'Write the village code'",
-)
 def test_a_sheet_with_the_village_name_and_its_code(officer, draft_batch):
     """Clerks often keep both a DESA column (the name) and a KODE DESA column (the code)."""
     header = ["NIK", "NAMA", "JENIS KELAMIN", "TANGGAL LAHIR", "DESA", "KODE DESA", "PEKERJAAN", "NO HP"]
@@ -430,11 +425,6 @@ def test_too_many_rows_fails(officer, draft_batch, monkeypatch):
     assert_failed(job, draft_batch, "more than 2 rows")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _csv_rows/_xlsx_rows stop reading after MAX_ROWS + 10 lines counting blank ones, so a file near "
-    "the limit with blank lines loses its last rows silently (job DONE, no error)",
-)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_blank_lines_near_the_row_limit_never_drop_rows_silently(officer, draft_batch, monkeypatch, fmt):
     monkeypatch.setattr(importers, "MAX_ROWS", 5)

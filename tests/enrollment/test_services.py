@@ -394,11 +394,6 @@ def test_batch_terms_are_checked(officer):
     assert "funding_source" in exc.value.details
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _check_terms has no upper bound on declared_income: 10,000,000,000 (a typo) overflows the integer "
-    "column on PostgreSQL (DataError, a 500) and is stored with a Rp100,006,800 premium on SQLite",
-)
 def test_an_absurd_declared_income_is_a_validation_error(officer):
     with pytest.raises(ValidationFailed):
         new_batch(officer, declared_income=10_000_000_000)
@@ -722,11 +717,6 @@ def test_an_officer_cannot_touch_a_batch_of_another_district(clerk, officer):
         services.import_create(actor=officer, batch_id=burneh.pk, filename="a.csv", content=b"nik\r\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: services.may_edit lets any field officer with a district inside a regency-wide batch's area edit "
-    "it, though batches_visible_to hides it from them (scope and service disagree)",
-)
 def test_an_officer_cannot_submit_a_colleagues_regency_wide_draft(batch_in_state):
     from tests.factories import user_with
     from ucj.models import Role
@@ -750,11 +740,6 @@ def _terms(**over) -> services.BatchTerms:
     return services.BatchTerms(**{**values, **over})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: batch_update re-checks only the area: moving a renewal's period onto the members' active period "
-    "is accepted, and the batch goes on to approval (the same people paid twice for the same months)",
-)
 def test_moving_a_draft_onto_its_members_active_period_is_refused(batch_in_state, officer):
     batch_in_state(BatchState.ACTIVE)  # serials 1-3, June to December
     renewal = new_batch(
@@ -765,11 +750,6 @@ def test_moving_a_draft_onto_its_members_active_period_is_refused(batch_in_state
         services.batch_update(actor=officer, batch_id=renewal.pk, terms=_terms(period_start=dt.date(YEAR, 7, 1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: batch_update does not re-check the under-65 rule: a draft paid from 'other' money with older "
-    "members can be switched to DBHCHT and submitted",
-)
 def test_switching_a_draft_to_government_money_rechecks_the_age_limit(officer):
     batch = new_batch(officer, source=FundingSource.OTHER)
     assert import_rows(officer, batch, [member_row(1, birth=dt.date(1950, 1, 1))]).accepted == 1
