@@ -5,15 +5,17 @@ People, per CONVENTIONS: an officer, a labour-office clerk and a supervisor of B
 outsider (the labour office of Badung, Bali) who must see nothing of Bangkalan."""
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, user_with
 from ucj.celery import app as celery_app
-from ucj.models import ROOT_CODE, Role
+from ucj.models import ROOT_CODE, Region, Role
 from ucj.services import regions_load
 
 BASE_PROVINCES = ["35", "51"]
@@ -35,18 +37,32 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_base_regions()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that need committed writes (other processes, row locks) use `committed_db`: they are
+    marked transactional here (so pytest-django always creates the test database for them, even
+    when they are the only tests selected) and run last, as Django runs TransactionTestCase after
+    TestCase, because their flush empties every table the other tests read."""
+    committed = [item for item in items if "committed_db" in getattr(item, "fixturenames", ())]
+    for item in committed:
+        item.add_marker(pytest.mark.django_db(transaction=True))
+    ids = {id(item) for item in committed}
+    items[:] = [item for item in items if id(item) not in ids] + committed
+
+
+def restore_base_data():
+    """What a transactional flush removes and the tests rely on: the base regions and the premium
+    rates that a data migration wrote."""
+    if not Region.objects.filter(code=BANGKALAN).exists():
+        load_base_regions()
+    import_module("enrollment.migrations.0002_premium_rates_pp_44_2015").add_rates(django_apps, None)
+
+
 @pytest.fixture
-def committed_db(request, django_db_blocker):
-    """For tests whose writes must be committed (other processes, row locks). The flush at the end
-    empties every table; put the base regions back for the tests after. The finalizer is
-    registered before transactional_db is set up, so it runs after that fixture's flush."""
-
-    def reload():
-        with django_db_blocker.unblock():
-            load_base_regions()
-
-    request.addfinalizer(reload)
-    request.getfixturevalue("transactional_db")
+def committed_db(request):
+    """Writes of the test are really committed, visible to other connections and processes."""
+    marker = request.node.get_closest_marker("django_db")
+    assert marker and marker.kwargs.get("transaction"), "collected without the transactional marker"
+    restore_base_data()
 
 
 @pytest.fixture(autouse=True)

@@ -2,19 +2,16 @@
 and sex, and member spreadsheets in CSV or XLSX with English or Indonesian headers."""
 
 import datetime as dt
-import importlib
 import io
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import translation
 from openpyxl import Workbook
 
 from enrollment import services
 from enrollment.models import BatchState, FundingSource
 from enrollment.services import BatchTerms
-from tests.conftest import load_base_regions
-from ucj.models import AuditEvent, Region
+from ucj.models import AuditEvent
 
 YEAR = 2026
 VILLAGE = "35.26.02.2001"  # Socah district (officer's), Bangkalan
@@ -95,25 +92,6 @@ def audit_events(target, action: str | None = None):
     """The audit history of one object (a batch, an allocation), optionally of one action."""
     events = AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
     return events.filter(action=action) if action else events
-
-
-def premium_rates_restore() -> None:
-    """The PP 44/2015 rates as migration 0002 writes them (idempotent)."""
-    importlib.import_module("enrollment.migrations.0002_premium_rates_pp_44_2015").add_rates(django_apps, None)
-
-
-@pytest.fixture
-def committed_enrollment_db(request):
-    """`committed_db` for enrollment tests, which must carry `@pytest.mark.django_db(transaction=True)`:
-    without a marker, a run that selects only such tests never creates the test database and would
-    write to (and flush) the database DATABASE_URL names. Flushes of earlier transactional tests
-    leave no regions and no premium rates (data-migration rows): both are put back first."""
-    marker = request.node.get_closest_marker("django_db")
-    assert marker and marker.kwargs.get("transaction"), "mark the test @pytest.mark.django_db(transaction=True)"
-    request.getfixturevalue("committed_db")
-    if not Region.objects.filter(code=VILLAGE).exists():
-        load_base_regions()
-    premium_rates_restore()
 
 
 @pytest.fixture

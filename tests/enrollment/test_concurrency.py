@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 @pytest.fixture
-def postgres(committed_enrollment_db):
+def postgres(committed_db):
     if connection.vendor != "postgresql":
         message = "needs DATABASE_URL pointing at PostgreSQL (row locks across connections)"
         if services_required():

@@ -165,7 +165,7 @@ def _submit_and_wait(officer, batch, content: bytes, worker, log) -> float:
 
 @pytest.mark.real_celery
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_imports_100000_members(committed_enrollment_db, capsys):
+def test_a_real_worker_imports_100000_members(committed_db, capsys):
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         message = "needs REDIS_URL and DATABASE_URL pointing at PostgreSQL"
         if services_required():
