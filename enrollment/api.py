@@ -52,6 +52,7 @@ from enrollment.serializers import (
 )
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
+from ucj.services import audit_record
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input; `errors` holds per-field or per-row details."),
@@ -416,6 +417,12 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             content, content_type = importers.export_csv(batch), "text/csv; charset=utf-8"
+        # Full NIKs leave the system: who took them and when is part of the batch's history, as
+        # for the page's export.
+        audit_record(
+            actor=request.user, action="batch.export", target=batch, region_code=batch.area_id, data={"format": kind}
+        )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.{kind}"'
+        response["Cache-Control"] = "no-store"
         return response

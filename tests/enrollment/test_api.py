@@ -472,6 +472,9 @@ def test_the_clerk_exports_an_approved_batch(api_client, clerk, batch_in_state, 
     response = as_user(api_client, clerk).get(f"{BATCHES}{batch.pk}/export/", {"as": kind})
     assert response.status_code == 200
     assert f"batch-{batch.pk}.{kind}" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "no-store"
+    history = api_client.get(f"{BATCHES}{batch.pk}/history/").json()["results"]
+    assert history[0]["action"] == "batch.export" and history[0]["data"] == {"format": kind}
     if kind == "csv":
         text = response.content.decode("utf-8-sig")
         assert make_nik(1) in text and len(text.strip().splitlines()) == 4
