@@ -10,7 +10,6 @@ the queued job and its `status_url`, `GET /api/v1/batches/{id}/imports/{job_id}/
 action, so the job is reached only through a batch the user may see)."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -23,7 +22,6 @@ from rest_framework.response import Response
 
 from enrollment import importers, selectors, services, tasks
 from enrollment.models import (
-    COMMITTED_STATES,
     BatchKind,
     BatchMember,
     BatchState,
@@ -50,9 +48,7 @@ from enrollment.serializers import (
     ReasonSerializer,
     UploadSerializer,
 )
-from ucj import scope
-from ucj.errors import Conflict, ValidationFailed
-from ucj.services import audit_record
+from ucj.errors import ValidationFailed
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input; `errors` holds per-field or per-row details."),
@@ -407,22 +403,8 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def export(self, request, pk=None):
         batch = self.get_object()
         kind = _valid(ExportQuerySerializer, request.query_params)["as"]
-        # The file carries full NIKs: only whoever may see personal data in the regency.
-        if not scope.may_see_personal_data(request.user, batch.regency_id):
-            raise PermissionDenied(_("Your role does not allow this action in this region."))
-        if batch.state not in COMMITTED_STATES:
-            raise Conflict(_("Only an approved or active batch can be exported."))
-        if kind == "xlsx":
-            content = importers.export_xlsx(batch)
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            content, content_type = importers.export_csv(batch), "text/csv; charset=utf-8"
-        # Full NIKs leave the system: who took them and when is part of the batch's history, as
-        # for the page's export.
-        audit_record(
-            actor=request.user, action="batch.export", target=batch, region_code=batch.area_id, data={"format": kind}
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.{kind}"'
+        export = services.batch_export(actor=request.user, batch_id=batch.pk, fmt=kind)
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         response["Cache-Control"] = "no-store"
         return response

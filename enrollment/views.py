@@ -43,7 +43,6 @@ from enrollment.models import (
 from ucj import scope
 from ucj.errors import ApplicationError
 from ucj.models import Role
-from ucj.services import audit_record
 
 BATCHES_PER_PAGE = 50
 MEMBERS_PER_PAGE = 100
@@ -56,7 +55,6 @@ COVER_MONTHS = 12
 COVER_DECLARED_INCOME = 1_000_000
 
 CREATOR_ROLES = {Role.FIELD_OFFICER, Role.LABOUR_OFFICE}
-EXPORT_STATES = {BatchState.APPROVED, BatchState.ACTIVE}
 EXPORT_FORMATS = ("csv", "xlsx")
 
 TRANSITIONS = {
@@ -172,7 +170,7 @@ def batch_detail(request, pk):
     actions = selectors.batch_actions_for(user=user, batch=batch)
     can_edit = selectors.batch_can_edit(user=user, batch=batch)
     closed = batch.state in (BatchState.REJECTED, BatchState.CANCELLED)
-    may_export = batch.state in EXPORT_STATES and _may_export(user, batch)
+    may_export = batch.state in services.EXPORT_STATES and scope.may_see_personal_data(user, batch.regency_id)
     context = {
         "batch": batch,
         "personal": personal,
@@ -302,37 +300,18 @@ def batch_members_remove(request, pk):
     return redirect(batch)
 
 
-def _may_export(user, batch) -> bool:
-    return scope.has_role(user, Role.LABOUR_OFFICE, batch.regency_id) or scope.has_role(
-        user, Role.ADMIN, batch.regency_id
-    )
-
-
 @require_GET
 def batch_export(request, pk, fmt):
-    """The member list with full NIKs, for the BPJS branch: the labour office or an administrator
-    of the regency, and only once the batch is approved (money reserved) or active."""
+    """The member list with full NIKs, for the BPJS branch (services.batch_export decides who and
+    when, and records it)."""
     batch = _batch_or_404(request, pk)
-    scope.require_role(request.user, Role.LABOUR_OFFICE, Role.ADMIN, region_code=batch.regency_id)
-    if batch.state not in EXPORT_STATES:
-        messages.error(
-            request,
-            _("Batch #%(id)s is %(state)s; only approved and active batches are exported.")
-            % {"id": batch.pk, **_state_label(batch)},
-        )
+    try:
+        export = services.batch_export(actor=request.user, batch_id=batch.pk, fmt=fmt)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect(batch)
-    if fmt == "xlsx":
-        content = importers.export_xlsx(batch)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content = importers.export_csv(batch)
-        content_type = "text/csv; charset=utf-8"
-    # Full NIKs leave the system: who took them and when is part of the batch's history.
-    audit_record(
-        actor=request.user, action="batch.export", target=batch, region_code=batch.area_id, data={"format": fmt}
-    )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-{batch.regency_id}.{fmt}"'
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"
     return response
 

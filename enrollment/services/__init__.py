@@ -22,12 +22,22 @@ from enrollment.services.batches import (
     may_edit,
     premium_monthly,
 )
-from enrollment.services.imports import INLINE_MAX_BYTES, import_create, import_run, import_runs_inline
+from enrollment.services.imports import (
+    EXPORT_STATES,
+    INLINE_MAX_BYTES,
+    ExportFile,
+    batch_export,
+    import_create,
+    import_run,
+    import_runs_inline,
+)
 
 __all__ = [
+    "EXPORT_STATES",
     "INLINE_MAX_BYTES",
     "ActivationResult",
     "BatchTerms",
+    "ExportFile",
     "allocation_committed",
     "allocation_create",
     "allocation_for",
@@ -36,6 +46,7 @@ __all__ = [
     "batch_approve",
     "batch_cancel",
     "batch_create",
+    "batch_export",
     "batch_members_remove",
     "batch_refresh_totals",
     "batch_reject",

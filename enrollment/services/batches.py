@@ -7,7 +7,7 @@ functions and nothing else writes these tables."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -86,6 +86,13 @@ def _regency_code(code: str) -> str:
     return ".".join(code.split(".")[:2])
 
 
+def _allocation_exists(region, source: str, year: int) -> Conflict:
+    return Conflict(
+        _("%(region)s already has a %(source)s allocation for %(year)s; change its amount instead.")
+        % {"region": region, "source": FundingSource(source).label, "year": year}
+    )
+
+
 @transaction.atomic
 def allocation_create(
     *, actor, region_code: str, year: int, source: str, amount: int, note: str = ""
@@ -95,13 +102,14 @@ def allocation_create(
     if amount < 0:
         raise ValidationFailed(_("The amount cannot be negative."), details={"amount": [_("Enter zero or more.")]})
     if FundingAllocation.objects.filter(region=region, year=year, source=source).exists():
-        raise Conflict(
-            _("%(region)s already has a %(source)s allocation for %(year)s; change its amount instead.")
-            % {"region": region, "source": FundingSource(source).label, "year": year}
-        )
-    allocation = FundingAllocation.objects.create(
-        region=region, year=year, source=source, amount=amount, note=note, created_by=actor
-    )
+        raise _allocation_exists(region, source, year)
+    try:
+        with transaction.atomic():
+            allocation = FundingAllocation.objects.create(
+                region=region, year=year, source=source, amount=amount, note=note, created_by=actor
+            )
+    except IntegrityError as exc:  # the same allocation created at the same moment by someone else
+        raise _allocation_exists(region, source, year) from exc
     audit_record(
         actor=actor, action="allocation.create", target=allocation, region_code=region.code, data={"amount": amount}
     )

@@ -2,8 +2,10 @@
 or by a worker (`import_run`), writing its valid rows in one transaction."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -79,6 +81,9 @@ def import_run(*, job_id: int) -> ImportJob:
     except ApplicationError as exc:
         details = exc.details if isinstance(exc.details, list) else []
         _finish(job, state=ImportState.FAILED, message=exc.message, errors=details)
+    except PermissionDenied as exc:
+        # The uploader lost the role between upload and run.
+        _finish(job, state=ImportState.FAILED, message=str(exc))
     except Exception:
         _finish(
             job,
@@ -232,3 +237,34 @@ def _import_activation(job: ImportJob) -> dict:
         ],
         "processed_rows": len(sheet.rows),
     }
+
+
+# --- Export ---------------------------------------------------------------------------------------
+
+EXPORT_STATES = (BatchState.APPROVED, BatchState.ACTIVE)
+
+
+@dataclass
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+@transaction.atomic
+def batch_export(*, actor, batch_id: int, fmt: str) -> ExportFile:
+    """The member list with full NIKs for the BPJS branch: for the labour office or an
+    administrator of the regency, once the batch is approved (money reserved) or active. Full NIKs
+    leave the system, so who took them and when goes into the batch's history."""
+    batch = EnrollmentBatch.objects.get(pk=batch_id)
+    if not scope.may_see_personal_data(actor, batch.regency_id):
+        raise PermissionDenied(_("Your role does not allow this action in this region."))
+    if batch.state not in EXPORT_STATES:
+        raise Conflict(_("Only an approved or active batch can be exported."))
+    if fmt == "xlsx":
+        content = importers.export_xlsx(batch)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        fmt, content, content_type = "csv", importers.export_csv(batch), "text/csv; charset=utf-8"
+    audit_record(actor=actor, action="batch.export", target=batch, region_code=batch.area_id, data={"format": fmt})
+    return ExportFile(content, content_type, f"batch-{batch.pk}-{batch.regency_id}.{fmt}")

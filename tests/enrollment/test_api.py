@@ -471,7 +471,7 @@ def test_the_clerk_exports_an_approved_batch(api_client, clerk, batch_in_state, 
     batch = batch_in_state(BatchState.APPROVED)
     response = as_user(api_client, clerk).get(f"{BATCHES}{batch.pk}/export/", {"as": kind})
     assert response.status_code == 200
-    assert f"batch-{batch.pk}.{kind}" in response["Content-Disposition"]
+    assert f"batch-{batch.pk}-35.26.{kind}" in response["Content-Disposition"]
     assert response["Cache-Control"] == "no-store"
     history = api_client.get(f"{BATCHES}{batch.pk}/history/").json()["results"]
     assert history[0]["action"] == "batch.export" and history[0]["data"] == {"format": kind}

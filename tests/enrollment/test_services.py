@@ -17,6 +17,7 @@ from enrollment.models import (
     BatchState,
     FundingAllocation,
     FundingSource,
+    ImportState,
     MemberState,
     Participant,
     Position,
@@ -34,9 +35,10 @@ from tests.enrollment.conftest import (
     make_nik,
     member_row,
     new_batch,
+    rows_csv,
 )
 from ucj.errors import Conflict, ValidationFailed
-from ucj.models import AuditEvent, StaleRegion
+from ucj.models import Assignment, AuditEvent, StaleRegion
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -755,3 +757,20 @@ def test_switching_a_draft_to_government_money_rechecks_the_age_limit(officer):
     assert import_rows(officer, batch, [member_row(1, birth=dt.date(1950, 1, 1))]).accepted == 1
     with pytest.raises(ValidationFailed):
         services.batch_update(actor=officer, batch_id=batch.pk, terms=_terms(funding_source=FundingSource.DBHCHT))
+
+
+def test_an_allocation_created_twice_at_the_same_moment_is_a_conflict_not_a_crash(clerk, allocation, monkeypatch):
+    # The other clerk's insert committed between this one's existence check and its insert.
+    monkeypatch.setattr("django.db.models.query.QuerySet.exists", lambda self: False)
+    with pytest.raises(Conflict):
+        services.allocation_create(actor=clerk, region_code="35.26", year=YEAR, source=FundingSource.DBHCHT, amount=1)
+
+
+def test_an_uploader_who_lost_the_role_gets_a_failed_job_not_a_crash(officer, draft_batch):
+    job = services.import_create(
+        actor=officer, batch_id=draft_batch.pk, filename="a.csv", content=rows_csv([member_row(1)])
+    )
+    Assignment.objects.filter(user=officer).delete()
+    job = services.import_run(job_id=job.pk)
+    assert job.state == ImportState.FAILED and job.message
+    assert draft_batch.members.count() == 0
