@@ -531,4 +531,6 @@ ID = {
     "marked at": "ditandai pada",
     "stale region": "wilayah perlu dihitung ulang",
     "stale regions": "wilayah perlu dihitung ulang",
+    "Checking against registered participants and other batches.": "Memeriksa terhadap peserta terdaftar dan usulan lain.",
+    "Saving the accepted rows.": "Menyimpan baris yang diterima.",
 }

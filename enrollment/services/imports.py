@@ -125,7 +125,9 @@ def _import_members(job: ImportJob) -> dict:
         allowed = None
     else:
         allowed = scope.root_codes(actor, [Role.FIELD_OFFICER, Role.LABOUR_OFFICE])
+    _progress(job, message=_("Checking against registered participants and other batches."))
     importers.check_member_rows(rows, batch, allowed_roots=allowed)
+    _progress(job, message=_("Saving the accepted rows."))
     added = _write_members(job, rows)
     return {
         "accepted": added,
@@ -133,6 +135,7 @@ def _import_members(job: ImportJob) -> dict:
         "errors": [e for r in rows for e in r.errors],
         "warnings": [w for r in rows for w in r.warnings],
         "processed_rows": len(rows),
+        "message": "",
     }
 
 
@@ -236,6 +239,7 @@ def _import_activation(job: ImportJob) -> dict:
             for u in result.unconfirmed
         ],
         "processed_rows": len(sheet.rows),
+        "message": "",
     }
 
 
