@@ -22,6 +22,7 @@ from enrollment.models import (
     Participant,
     Position,
 )
+from enrollment.services import imports as imports_service
 from tests.enrollment.conftest import (
     EN_HEADERS,
     ID_HEADERS,
@@ -555,7 +556,7 @@ def test_a_crash_while_writing_adds_nothing_and_fails_the_job(officer, draft_bat
     job = services.import_create(
         actor=officer, batch_id=draft_batch.pk, filename="a.csv", content=rows_csv([member_row(1), member_row(2)])
     )
-    monkeypatch.setattr(BatchMember.objects, "bulk_create", crash)
+    monkeypatch.setattr(imports_service, "_insert_members", crash)
     # import_run records the failure and lets the exception through (the worker logs it).
     with pytest.raises(RuntimeError, match="disk full"):
         services.import_run(job_id=job.pk)
@@ -578,7 +579,7 @@ def test_a_unique_clash_while_writing_is_a_conflict_recorded_on_the_job(officer,
     job = services.import_create(
         actor=officer, batch_id=draft_batch.pk, filename="a.csv", content=rows_csv([member_row(1)])
     )
-    monkeypatch.setattr(BatchMember.objects, "bulk_create", clash)
+    monkeypatch.setattr(imports_service, "_insert_members", clash)
     job = services.import_run(job_id=job.pk)
     assert job.state == ImportState.FAILED
     assert "upload the file again" in job.message
