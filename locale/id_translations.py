@@ -279,7 +279,9 @@ ID = {
     "Total cost": "Total biaya",
     "Drafted by": "Disusun oleh",
     "Due for renewal": "Perlu diperpanjang",
-    ("%(n)s member is in no batch after %(end)s", "%(n)s members are in no batch after %(end)s"): ["%(n)s peserta belum masuk daftar mana pun setelah %(end)s"],
+    ("%(n)s member is in no batch after %(end)s", "%(n)s members are in no batch after %(end)s"): [
+        "%(n)s peserta belum masuk daftar mana pun setelah %(end)s"
+    ],
     "Budget": "Anggaran",
     "Allocation %(source)s %(year)s": "Alokasi %(source)s %(year)s",
     "This batch": "Daftar ini",
