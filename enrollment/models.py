@@ -66,6 +66,12 @@ def mask_nik(nik: str) -> str:
     return nik[:4] + "*" * 8 + nik[12:]
 
 
+def mask_birth_date(birth_date) -> str:
+    """The year only: with the full date (and the village, which gives the district) a masked NIK
+    could be rebuilt, since its hidden digits are the district and the birth date."""
+    return str(birth_date.year) if birth_date else ""
+
+
 def mask_phone(phone: str) -> str:
     return phone[:6] + "*" * max(len(phone) - 9, 0) + phone[-3:] if len(phone) > 9 else ("*" * len(phone))
 

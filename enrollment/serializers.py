@@ -75,6 +75,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
     nik = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
+    # The full date only with the full NIK: the masked digits are the birth date.
+    birth_date = serializers.SerializerMethodField()
+    birth_year = serializers.SerializerMethodField()
     village = serializers.CharField(source="village_id", read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
     memberships = MembershipSerializer(many=True, read_only=True, help_text="Batches of this person you may see.")
@@ -87,6 +90,7 @@ class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "name",
             "sex",
             "birth_date",
+            "birth_year",
             "village",
             "village_name",
             "occupation",
@@ -100,6 +104,13 @@ class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_nik(self, obj: Participant) -> str:
         return obj.nik if self._full(obj.village_id) else mask_nik(obj.nik)
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_birth_date(self, obj: Participant):
+        return obj.birth_date.isoformat() if self._full(obj.village_id) else None
+
+    def get_birth_year(self, obj: Participant) -> int:
+        return obj.birth_date.year
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone(self, obj: Participant) -> str:
@@ -301,7 +312,8 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
     name = serializers.CharField(source="participant.name", read_only=True)
     sex = serializers.CharField(source="participant.sex", read_only=True)
-    birth_date = serializers.DateField(source="participant.birth_date", read_only=True)
+    birth_date = serializers.SerializerMethodField()
+    birth_year = serializers.IntegerField(source="participant.birth_date.year", read_only=True)
     village = serializers.CharField(source="participant.village_id", read_only=True)
     village_name = serializers.CharField(source="participant.village.name", read_only=True)
     occupation = serializers.CharField(source="participant.occupation", read_only=True)
@@ -316,6 +328,7 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "name",
             "sex",
             "birth_date",
+            "birth_year",
             "village",
             "village_name",
             "occupation",
@@ -341,6 +354,10 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     def get_phone(self, obj: BatchMember) -> str:
         phone = obj.participant.phone
         return phone if self._full(self._batch_regency(obj)) else mask_phone(phone)
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_birth_date(self, obj: BatchMember):
+        return obj.participant.birth_date.isoformat() if self._full(self._batch_regency(obj)) else None
 
 
 class ImportRowIssueSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +38,7 @@ from enrollment.models import (
     ImportJob,
     ImportKind,
     ImportState,
+    mask_birth_date,
     mask_nik,
     mask_phone,
 )
@@ -158,6 +160,10 @@ def _masked(show: bool, value: str, mask) -> str:
     return value if show else mask(value)
 
 
+def _birth(show: bool, birth_date) -> str:
+    return date_format(birth_date, "d/m/Y") if show else mask_birth_date(birth_date)
+
+
 @require_GET
 def batch_detail(request, pk):
     batch = _batch_or_404(request, pk)
@@ -167,6 +173,7 @@ def batch_detail(request, pk):
     for member in members:
         member.nik_shown = _masked(personal, member.participant.nik, mask_nik)
         member.phone_shown = _masked(personal, member.participant.phone, mask_phone)
+        member.birth_shown = _birth(personal, member.participant.birth_date)
     actions = selectors.batch_actions_for(user=user, batch=batch)
     can_edit = selectors.batch_can_edit(user=user, batch=batch)
     closed = batch.state in (BatchState.REJECTED, BatchState.CANCELLED)
@@ -440,7 +447,12 @@ def participant_list(request):
     form = ParticipantSearchForm(request.GET or None)
     page = None
     if form.is_valid():
-        memberships = BatchMember.objects.select_related("batch").order_by("-batch__period_start", "-batch_id")
+        # Only memberships of batches the user may see: another region's batches stay unknown.
+        memberships = (
+            BatchMember.objects.filter(batch__in=selectors.batches_visible_to(user))
+            .select_related("batch")
+            .order_by("-batch__period_start", "-batch_id")
+        )
         found = selectors.participant_search(user=user, query=form.cleaned_data["q"]).prefetch_related(
             Prefetch("memberships", queryset=memberships)
         )
@@ -452,5 +464,6 @@ def participant_list(request):
             personal = scope.may_see_personal_data(user, person.village_id)
             person.nik_shown = _masked(personal, person.nik, mask_nik)
             person.phone_shown = _masked(personal, person.phone, mask_phone)
+            person.birth_shown = _birth(personal, person.birth_date)
             person.membership_rows = [(m, m.batch_id in openable) for m in person.memberships.all()]
     return render(request, "enrollment/participant_list.html", {"form": form, "page": page})

@@ -698,3 +698,21 @@ def test_foreign_village_rows_are_rejected_per_row(api_client, officer, draft_ba
     assert response.status_code == 200
     assert response.json()["accepted"] == 1 and response.json()["rejected"] == 1
     assert response.json()["errors"][0]["row"] == 3
+
+
+def test_a_masked_nik_cannot_be_rebuilt_from_the_birth_date_or_probed_by_prefix(
+    api_client, officer, clerk, batch_in_state, client
+):
+    batch = batch_in_state(BatchState.ACTIVE)
+    nik = make_nik(1)
+    officer_view = as_user(api_client, officer).get(PARTICIPANTS, {"q": nik}).json()["results"][0]
+    assert officer_view["nik"] != nik and officer_view["birth_date"] is None and officer_view["birth_year"] == 1990
+    member = as_user(api_client, officer).get(f"{BATCHES}{batch.pk}/members/").json()["results"][0]
+    assert member["birth_date"] is None and member["birth_year"] == 1990
+    # A prefix search would reveal the hidden digits one by one; a masked role gets exact matches only.
+    assert as_user(api_client, officer).get(PARTICIPANTS, {"q": nik[:12]}).json()["count"] == 0
+    assert as_user(api_client, clerk).get(PARTICIPANTS, {"q": nik[:12]}).json()["count"] == 3
+    assert as_user(api_client, clerk).get(PARTICIPANTS, {"q": nik}).json()["results"][0]["birth_date"] == "1990-01-01"
+    client.force_login(officer)
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert "01/01/1990" not in page and nik not in page
