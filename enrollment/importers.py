@@ -26,6 +26,7 @@ from enrollment.models import (
     EnrollmentBatch,
     MemberState,
     OccupationGroup,
+    Participant,
     Position,
     Sex,
 )
@@ -226,6 +227,8 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list]]:
     try:
         sheet = workbook.worksheets[0]
         return _non_blank((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), 1))
+    except Exception as exc:  # a damaged part of the zip fails while reading, as any of several errors
+        raise ValidationFailed(_("The XLSX file cannot be read to its end: is it damaged?")) from exc
     finally:
         workbook.close()
 
@@ -256,14 +259,14 @@ def cell(cells: list, index: int | None):
     return cells[index]
 
 
-def text_cell(value) -> str:
+def text_cell(value, limit: int = MAX_CELL_CHARS) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if len(text) > MAX_CELL_CHARS:
-        raise CellError(_("The cell is longer than %(max)s characters.") % {"max": MAX_CELL_CHARS})
+    if len(text) > limit:
+        raise CellError(_("The cell is longer than %(max)s characters.") % {"max": limit})
     return text
 
 
@@ -382,11 +385,11 @@ def parse_member_rows(sheet: Sheet, batch: EnrollmentBatch) -> list[MemberRow]:
         r = MemberRow(row=number)
         readers = [
             ("nik", lambda v: digits_cell(v, length=16, label="NIK")),
-            ("name", text_cell),
+            ("name", lambda v: text_cell(v, Participant._meta.get_field("name").max_length)),
             ("sex", sex_cell),
             ("birth_date", date_cell),
             ("village_code", village_code_cell),
-            ("occupation", text_cell),
+            ("occupation", lambda v: text_cell(v, Participant._meta.get_field("occupation").max_length)),
             ("phone", phone_cell),
             ("kk", lambda v: digits_cell(v, length=16, label="KK") if text_cell(v) else ""),
             ("position", text_cell),
@@ -493,10 +496,38 @@ def check_member_rows(rows: list[MemberRow], batch: EnrollmentBatch, *, allowed_
                 first_row[r.nik] = r.row
 
     candidates = [r for r in rows if r.nik and not any(e["column"] == "nik" for e in r.errors)]
+    _check_registered(candidates, batch, allowed_roots)
+    candidates = [r for r in candidates if not any(e["column"] == "nik" for e in r.errors)]
     conflicts = membership_conflicts([r.nik for r in candidates], batch)
     for r in candidates:
         if r.nik in conflicts:
             r.error("nik", conflicts[r.nik])
+
+
+def _check_registered(rows: list[MemberRow], batch: EnrollmentBatch, allowed_roots: list[str] | None) -> None:
+    """People already registered keep their record: an upload neither moves nor renames them. One
+    registered outside the batch's area (or the uploader's) is refused without saying where, so
+    an upload cannot reveal or rewrite another region's people."""
+    registered: dict[str, tuple[str, str]] = {}
+    niks = [r.nik for r in rows]
+    for chunk in _chunks(niks):
+        for nik, village, name in Participant.objects.filter(nik__in=chunk).values_list("nik", "village_id", "name"):
+            registered[nik] = (village, name)
+    for r in rows:
+        if r.nik not in registered:
+            continue
+        village, name = registered[r.nik]
+        inside = code_in_subtree(village, batch.area_id) and (
+            allowed_roots is None or any(code_in_subtree(village, root) for root in allowed_roots)
+        )
+        if not inside:
+            r.error("nik", _("This person is registered in another region; the labour office there can enroll them."))
+        elif name.casefold() != r.name.casefold() or village != r.village_code:
+            r.warn(
+                "nik",
+                _("Already registered as %(name)s of %(village)s; the registered data is kept.")
+                % {"name": name, "village": village},
+            )
 
 
 def membership_conflicts(niks: list[str], batch: EnrollmentBatch) -> dict[str, str]:

@@ -535,4 +535,11 @@ ID = {
     "stale regions": "wilayah perlu dihitung ulang",
     "Checking against registered participants and other batches.": "Memeriksa terhadap peserta terdaftar dan usulan lain.",
     "Saving the accepted rows.": "Menyimpan baris yang diterima.",
+    "The XLSX file cannot be read to its end: is it damaged?": "Berkas XLSX tidak dapat dibaca sampai akhir: apakah rusak?",
+    "This person is registered in another region; the labour office there can enroll them.": "Orang ini terdaftar di wilayah lain; dinas tenaga kerja di sana yang dapat mendaftarkannya.",
+    "Already registered as %(name)s of %(village)s; the registered data is kept.": "Sudah terdaftar sebagai %(name)s dari %(village)s; data yang terdaftar dipertahankan.",
+    "Enter an amount from 0 to %(max)s rupiah.": "Masukkan jumlah dari 0 sampai %(max)s rupiah.",
+    "Out of range.": "Di luar batas.",
+    "%(n)s member(s) do not fit the batch's terms; remove them first.": "%(n)s peserta tidak sesuai dengan ketentuan daftar; hapus mereka terlebih dahulu.",
+    "The batch's terms changed while the file was being checked; upload it again.": "Ketentuan daftar berubah saat berkas diperiksa; unggah lagi.",
 }

@@ -86,6 +86,19 @@ def _regency_code(code: str) -> str:
     return ".".join(code.split(".")[:2])
 
 
+# A regency's whole budget is in the trillions of rupiah; more than this is a typing mistake.
+MAX_ALLOCATION = 10**15
+
+
+def _check_amount(amount: int) -> None:
+    if not 0 <= amount <= MAX_ALLOCATION:
+        raise ValidationFailed(
+            _("Enter an amount from 0 to %(max)s rupiah.")
+            % {"max": number_format(MAX_ALLOCATION, force_grouping=True)},
+            details={"amount": [_("Out of range.")]},
+        )
+
+
 def _allocation_exists(region, source: str, year: int) -> Conflict:
     return Conflict(
         _("%(region)s already has a %(source)s allocation for %(year)s; change its amount instead.")
@@ -99,8 +112,7 @@ def allocation_create(
 ) -> FundingAllocation:
     region = _allocation_region(region_code, source)
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(region.code))
-    if amount < 0:
-        raise ValidationFailed(_("The amount cannot be negative."), details={"amount": [_("Enter zero or more.")]})
+    _check_amount(amount)
     if FundingAllocation.objects.filter(region=region, year=year, source=source).exists():
         raise _allocation_exists(region, source, year)
     try:
@@ -124,6 +136,7 @@ def allocation_update(
     # between an approval's check and its commit.
     allocation = FundingAllocation.objects.select_for_update().get(pk=allocation_id)
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(allocation.region_id))
+    _check_amount(amount)
     committed = allocation_committed(allocation)
     if amount < committed:
         raise Conflict(
@@ -407,6 +420,12 @@ def batch_submit(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
     batch_refresh_totals(batch)
     if batch.member_count == 0:
         raise ValidationFailed(_("Add members before submitting the batch."))
+    problems = _member_problems(batch)
+    if problems:
+        raise ValidationFailed(
+            _("%(n)s member(s) do not fit the batch's terms; remove them first.") % {"n": len(problems)},
+            details=problems,
+        )
     _transition(batch, actor=actor, to=BatchState.SUBMITTED, action="submit", reason=reason)
     return batch
 

@@ -130,7 +130,7 @@ def _import_members(job: ImportJob) -> dict:
     _progress(job, message=_("Checking against registered participants and other batches."))
     importers.check_member_rows(rows, batch, allowed_roots=allowed)
     _progress(job, message=_("Saving the accepted rows."))
-    added = _write_members(job, rows)
+    added = _write_members(job, rows, checked_terms=_terms_of(batch))
     return {
         "accepted": added,
         "rejected": sum(1 for r in rows if r.errors),
@@ -141,12 +141,19 @@ def _import_members(job: ImportJob) -> dict:
     }
 
 
+def _terms_of(batch: EnrollmentBatch) -> tuple:
+    return (batch.kind, batch.funding_source, batch.area_id, batch.period_start, batch.period_end)
+
+
 @transaction.atomic
-def _write_members(job: ImportJob, rows: list) -> int:
+def _write_members(job: ImportJob, rows: list, *, checked_terms: tuple) -> int:
     batch = _lock(job.batch_id)
     _require_editor(job.created_by, batch)
     if batch.state != BatchState.DRAFT:
         raise _state_error(batch, _("edited"))
+    if _terms_of(batch) != checked_terms:
+        # The rows were checked (age, area, overlaps) against terms someone changed meanwhile.
+        raise Conflict(_("The batch's terms changed while the file was being checked; upload it again."))
     valid = [r for r in rows if not r.errors]
     # Checked again under the batch lock: another upload may have committed since the first check.
     late = importers.membership_conflicts([r.nik for r in valid], batch)
@@ -186,7 +193,6 @@ def _write_members(job: ImportJob, rows: list) -> int:
 # bulk_create spends most of a 100,000-row import building SQL. Elsewhere (SQLite, the embedded
 # mode) bulk_create does it.
 STAGE_TABLE = "enrollment_import_rows"
-PARTICIPANT_UPDATE = ["kk", "name", "village", "occupation", "occupation_group", "phone", "updated_at"]
 
 
 def _stage_rows_postgres(batch: EnrollmentBatch, valid: list) -> None:
@@ -206,18 +212,16 @@ def _stage_rows_postgres(batch: EnrollmentBatch, valid: list) -> None:
 
 
 def _upsert_participants(batch: EnrollmentBatch, valid: list, now) -> None:
-    """A person already registered keeps their record; the new list updates where they live and
-    how to reach them."""
+    """New people are registered; a person already registered keeps their record (the checks made
+    sure they live in the batch's area)."""
     if connection.vendor == "postgresql":
         table = Participant._meta.db_table
-        columns = [Participant._meta.get_field(f).column for f in PARTICIPANT_UPDATE]
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (nik, kk, name, sex, birth_date, village_id, occupation, occupation_group, "
                 "phone, kpj, created_at, updated_at) "
                 f"SELECT nik, kk, name, sex, birth_date, village_id, occupation, occupation_group, phone, '', %s, %s "
-                f"FROM {STAGE_TABLE} ON CONFLICT (nik) DO UPDATE SET {updates}",
+                f"FROM {STAGE_TABLE} ON CONFLICT (nik) DO NOTHING",
                 [now, now],
             )
         return
@@ -231,9 +235,7 @@ def _upsert_participants(batch: EnrollmentBatch, valid: list, now) -> None:
             for r in valid
         ],
         batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["nik"],
-        update_fields=PARTICIPANT_UPDATE,
+        ignore_conflicts=True,
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from enrollment.services import imports as imports_service
 from tests.enrollment.conftest import (
     EN_HEADERS,
     ID_HEADERS,
+    OTHER_VILLAGE,
     PREMIUM,
     VILLAGE,
     YEAR,
@@ -37,7 +38,9 @@ from tests.enrollment.conftest import (
     rows_csv,
     rows_xlsx,
 )
+from tests.factories import user_with
 from ucj.errors import ValidationFailed
+from ucj.models import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -134,7 +137,8 @@ ROW_CASES = {
     ),
     "empty_name": (_bad(name=""), "name", "The name is empty"),
     "blank_name": (_bad(name="   "), "name", "The name is empty"),
-    "name_too_long": (_bad(name="A" * 256), "name", "longer than 255 characters"),
+    "name_too_long": (_bad(name="A" * 151), "name", "longer than 150 characters"),
+    "occupation_too_long": (_bad(occupation="B" * 101), "occupation", "longer than 100 characters"),
     "bad_phone": (_bad(phone="12345"), "phone", "phone number"),
     "phone_letters": (_bad(phone="nomor saya"), "phone", "Not a phone number"),
     "bad_sex": (_bad(sex="X"), "sex", "Write L (male) or P (female)"),
@@ -491,15 +495,29 @@ def test_import_create_refuses_a_batch_that_is_not_a_draft(batch_in_state, offic
         services.import_create(actor=officer, batch_id=batch.pk, filename="a.csv", content=rows_csv([member_row(9)]))
 
 
-def test_an_existing_participant_keeps_one_record_with_fresh_contact_details(batch_in_state, officer):
+def test_an_existing_participant_keeps_one_record_and_the_registered_data(batch_in_state, officer):
     batch = batch_in_state(BatchState.REJECTED, members=1)
     again = new_batch(officer)
-    job = import_rows(officer, again, [member_row(1, name="Warga Satu Baru", phone="081399990000")])
+    job = import_rows(officer, again, [member_row(1, name="Warga Satu Baru", phone="")])
     assert job.accepted == 1
+    # An upload neither renames nor wipes anyone: it says the registered data is kept.
+    assert "Warga 1" in job.warnings[0]["message"] and job.warnings[0]["row"] == 2
     person = Participant.objects.get(nik=make_nik(1))
-    assert (person.name, person.phone) == ("Warga Satu Baru", "+6281399990000")
+    assert (person.name, person.phone) == ("Warga 1", "+62812" + "00000001")
     assert Participant.objects.filter(nik=make_nik(1)).count() == 1
     assert person.memberships.count() == 2 and batch.members.get().participant == person
+
+
+def test_a_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(batch_in_state, officer, clerk):
+    registered = batch_in_state(BatchState.REJECTED, members=1)  # lives in VILLAGE, district 35.26.02
+    assert registered.members.get().participant.village_id == VILLAGE
+    colleague = user_with(Role.FIELD_OFFICER, "35.26.01", username="colleague")
+    draft = new_batch(colleague, area="35.26.01")
+    job = import_rows(colleague, draft, [member_row(1, village=OTHER_VILLAGE, name="Nama Palsu", phone="")])
+    assert job.accepted == 0
+    assert job.errors[0]["column"] == "nik" and VILLAGE not in job.errors[0]["message"]
+    person = Participant.objects.get(nik=make_nik(1))
+    assert (person.name, person.village_id) == ("Warga 1", VILLAGE)
 
 
 # --- Village officials: positions ----------------------------------------------------------------
@@ -639,3 +657,24 @@ def test_export_leaves_out_members_bpjs_did_not_confirm(exported_batch, clerk):
     )
     rows = list(csv.reader(io.StringIO(importers.export_csv(exported_batch).decode("utf-8-sig")), delimiter=";"))
     assert sorted((r[0], r[12]) for r in rows[1:]) == [(make_nik(4), "23000000004"), (make_nik(5), "23000000005")]
+
+
+def test_a_damaged_xlsx_is_a_failed_job_not_a_crash(officer, draft_batch):
+    content = rows_xlsx([member_row(i) for i in range(1, 40)])
+    job = services.import_create(actor=officer, batch_id=draft_batch.pk, filename="a.xlsx", content=content[:-200])
+    job = services.import_run(job_id=job.pk)
+    assert job.state == ImportState.FAILED and job.message
+    assert draft_batch.members.count() == 0
+
+
+def test_terms_changed_while_the_rows_were_checked_add_nothing(officer, draft_batch, monkeypatch):
+    check = importers.check_member_rows
+
+    def check_then_change_terms(rows, batch, **kwargs):
+        check(rows, batch, **kwargs)
+        type(batch).objects.filter(pk=batch.pk).update(funding_source=FundingSource.APBD)
+
+    monkeypatch.setattr(importers, "check_member_rows", check_then_change_terms)
+    job = import_rows(officer, draft_batch, [member_row(1)])
+    assert job.state == ImportState.FAILED and "changed" in job.message
+    assert draft_batch.members.count() == 0

@@ -774,3 +774,20 @@ def test_an_uploader_who_lost_the_role_gets_a_failed_job_not_a_crash(officer, dr
     job = services.import_run(job_id=job.pk)
     assert job.state == ImportState.FAILED and job.message
     assert draft_batch.members.count() == 0
+
+
+def test_an_allocation_beyond_any_budget_is_a_validation_error(clerk, allocation):
+    with pytest.raises(ValidationFailed):
+        services.allocation_create(actor=clerk, region_code="35.26", year=YEAR, source="apbd", amount=10**19)
+    with pytest.raises(ValidationFailed):
+        services.allocation_update(actor=clerk, allocation_id=allocation.pk, amount=10**19)
+
+
+def test_submit_rechecks_members_against_the_terms(officer):
+    batch = new_batch(officer, source=FundingSource.OTHER)
+    assert import_rows(officer, batch, [member_row(1, birth=dt.date(1950, 1, 1))]).accepted == 1
+    # Terms changed behind the services' back (as by a race the import guards against).
+    type(batch).objects.filter(pk=batch.pk).update(funding_source=FundingSource.DBHCHT)
+    with pytest.raises(ValidationFailed) as refused:
+        services.batch_submit(actor=officer, batch_id=batch.pk)
+    assert refused.value.details[0]["nik"] == "3526********0001"
