@@ -20,7 +20,7 @@ from enrollment.models import (
 )
 from enrollment.services import BatchTerms
 from ucj import scope
-from ucj.models import REGION_CODE_PATTERN, ROOT_CODE, Region, Role
+from ucj.models import REGION_CODE_PATTERN, ROOT_CODE, Region, Role, regency_code
 
 # A select of regions stays usable on a phone up to about this many options; a wider scope (a
 # province's labour office) types the code instead.
@@ -38,7 +38,7 @@ def _regency_codes(user, roles) -> list[str]:
     """Regencies the user works in with one of `roles`: the regency of each assigned region, or
     the regencies below a wider assignment."""
     roots = scope.root_codes(user, roles)
-    codes = {".".join(root.split(".")[:2]) for root in roots if root != ROOT_CODE and root.count(".") >= 1}
+    codes = {regency_code(root) for root in roots if root != ROOT_CODE and root.count(".") >= 1}
     wide = [root for root in roots if root == ROOT_CODE or root.count(".") == 0]
     if wide:
         codes |= set(

@@ -44,7 +44,7 @@ from enrollment.models import (
 )
 from ucj import scope
 from ucj.errors import ApplicationError
-from ucj.models import Role
+from ucj.models import Role, regency_code
 
 BATCHES_PER_PAGE = 50
 MEMBERS_PER_PAGE = 100
@@ -415,8 +415,7 @@ def allocation_list(request):
 @require_http_methods(["GET", "POST"])
 def allocation_edit(request, pk):
     allocation = get_object_or_404(selectors.allocations_visible_to(request.user), pk=pk)
-    regency = ".".join(allocation.region_id.split(".")[:2])
-    scope.require_role(request.user, Role.LABOUR_OFFICE, region_code=regency)
+    scope.require_role(request.user, Role.LABOUR_OFFICE, region_code=regency_code(allocation.region_id))
     initial = {"amount": allocation.amount, "note": allocation.note}
     form = AllocationAmountForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

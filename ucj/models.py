@@ -101,6 +101,11 @@ def code_in_subtree(code: str, root: str) -> bool:
     return root == ROOT_CODE or code == root or code.startswith(root + ".")
 
 
+def regency_code(code: str) -> str:
+    """The regency (kabupaten/kota) a region of that level or below lies in: 35.26.02.2001 → 35.26."""
+    return ".".join(code.split(".")[:2])
+
+
 class Role(models.TextChoices):
     FIELD_OFFICER = "field_officer", _("field officer")
     LABOUR_OFFICE = "labour_office", _("labour office")

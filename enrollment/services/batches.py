@@ -31,7 +31,7 @@ from enrollment.models import (
 )
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
-from ucj.models import Region, Role, code_in_subtree
+from ucj.models import Region, Role, code_in_subtree, regency_code
 from ucj.services import audit_record, coverage_mark_stale
 
 # --- Premiums -------------------------------------------------------------------------------------
@@ -82,10 +82,6 @@ def _allocation_region(region_code: str, source: str) -> Region:
     return region
 
 
-def _regency_code(code: str) -> str:
-    return ".".join(code.split(".")[:2])
-
-
 # A regency's whole budget is in the trillions of rupiah; more than this is a typing mistake.
 MAX_ALLOCATION = 10**15
 
@@ -111,7 +107,7 @@ def allocation_create(
     *, actor, region_code: str, year: int, source: str, amount: int, note: str = ""
 ) -> FundingAllocation:
     region = _allocation_region(region_code, source)
-    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(region.code))
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=regency_code(region.code))
     _check_amount(amount)
     if FundingAllocation.objects.filter(region=region, year=year, source=source).exists():
         raise _allocation_exists(region, source, year)
@@ -135,7 +131,7 @@ def allocation_update(
     # Locked like an approval: a revision below what approvals have committed must not slip in
     # between an approval's check and its commit.
     allocation = FundingAllocation.objects.select_for_update().get(pk=allocation_id)
-    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=_regency_code(allocation.region_id))
+    scope.require_role(actor, Role.LABOUR_OFFICE, region_code=regency_code(allocation.region_id))
     _check_amount(amount)
     committed = allocation_committed(allocation)
     if amount < committed:
@@ -495,13 +491,9 @@ def batch_return(*, actor, batch_id: int, reason: str) -> EnrollmentBatch:
     return batch
 
 
-def _close_members(batch: EnrollmentBatch, *, state: str | None = None, reason: str = "") -> None:
-    members = batch.members.all()
-    changes = {"is_open": False}
-    if state:
-        members = members.exclude(state=MemberState.REJECTED)
-        changes.update(state=state, reason=reason[:255])
-    members.update(**changes, updated_at=timezone.now())
+def _close_members(batch: EnrollmentBatch) -> None:
+    """The members are no longer in an open batch: free to join another."""
+    batch.members.update(is_open=False, updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -550,17 +542,22 @@ def batch_activate(
     now = timezone.now()
     participants = []
     for member in matched:
-        member.state, member.reason, member.updated_at = MemberState.ACCEPTED, "", now
         member.participant.kpj = confirmations[member.participant.nik][1]
         member.participant.updated_at = now
         participants.append(member.participant)
-    unconfirmed = [m for nik, m in by_nik.items() if nik not in confirmations]
-    for member in unconfirmed:
-        member.state, member.reason, member.updated_at = MemberState.REJECTED, _("Not confirmed by BPJS."), now
-    BatchMember.objects.bulk_update(matched + unconfirmed, ["state", "reason", "updated_at"], batch_size=2000)
+    # Card numbers differ per person; the members' new states are two set-based updates.
     Participant.objects.bulk_update(participants, ["kpj", "updated_at"], batch_size=2000)
+    matched_ids = [m.pk for m in matched]
+    for start in range(0, len(matched_ids), 5000):
+        BatchMember.objects.filter(pk__in=matched_ids[start : start + 5000]).update(
+            state=MemberState.ACCEPTED, reason="", updated_at=now
+        )
+    unconfirmed = [m for nik, m in by_nik.items() if nik not in confirmations]
+    batch.members.filter(state=MemberState.PENDING).update(
+        state=MemberState.REJECTED, reason=_("Not confirmed by BPJS."), updated_at=now
+    )
     # Active members are no longer in an open batch: they may join a batch for a later period.
-    batch.members.update(is_open=False)
+    _close_members(batch)
     batch_refresh_totals(batch)
     _transition(
         batch,
