@@ -5,28 +5,20 @@ Eagerly here; and once with a real worker process through Redis, importing 100,0
 PostgreSQL, which prints its rate (run with -s to see it)."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from enrollment import services, tasks
 from enrollment.models import BatchMember, EnrollmentBatch, ImportJob, ImportState
 from enrollment.tasks import import_submit
-from tests.conftest import services_required
 from tests.enrollment.conftest import PREMIUM, audit_events, make_nik, member_row, new_batch, rows_csv
 from tests.factories import user_with
+from tests.workers import real_worker, require_redis_and_postgres, worker_output
 from ucj.celery import app as celery_app
 from ucj.models import Region, Role
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def large_file(count: int) -> bytes:
@@ -123,13 +115,6 @@ def test_a_job_another_worker_is_running_is_left_alone(officer, draft_batch):
 ROWS = 100_000
 
 
-def _database_url_for_test_db() -> str:
-    s = connection.settings_dict
-    user = s["USER"] or "postgres"
-    auth = f"{user}:{s['PASSWORD']}@" if s["PASSWORD"] else f"{user}@"
-    return f"postgres://{auth}{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def members_file(count: int, villages: list[str]) -> bytes:
     """`count` distinct valid people of Socah: serials 1-9,000 per birth date, men and women,
     spread over the district's villages. Written directly (a dict per row is too slow here)."""
@@ -156,22 +141,15 @@ def _submit_and_wait(officer, batch, content: bytes, worker, log) -> float:
         if job.finished:
             return time.monotonic() - started
         if worker.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"the worker stopped:\n{log.read()}")
+            pytest.fail(f"the worker stopped:\n{worker_output(log)}")
         time.sleep(0.5)
-    log.seek(0)
-    pytest.fail(f"not done within 300 s ({job.processed_rows} rows checked):\n{log.read()}")
+    pytest.fail(f"not done within 300 s ({job.processed_rows} rows checked):\n{worker_output(log)}")
 
 
 @pytest.mark.real_celery
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_imports_100000_members(committed_db, capsys):
-    if not settings.REDIS_URL or connection.vendor != "postgresql":
-        message = "needs REDIS_URL and DATABASE_URL pointing at PostgreSQL"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
-
+    require_redis_and_postgres()
     officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="officer")
     batch = new_batch(officer)
     assert batch.area_id == "35.26.02"
@@ -183,22 +161,8 @@ def test_a_real_worker_imports_100000_members(committed_db, capsys):
     # Nothing stale from an earlier run may reach the worker (a Redis DB of its own in CI).
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("imports")
-    env = {**os.environ, "DATABASE_URL": _database_url_for_test_db(), "REDIS_URL": settings.REDIS_URL}
-    # The worker's output goes to a file, not a pipe: a full pipe would block it.
-    with tempfile.TemporaryFile(mode="w+") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ucj", "worker", "--pool=solo", "-Q", "imports",
-             "-n", f"imports-test-{os.getpid()}@%h", "--without-mingle", "--without-gossip", "-l", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        try:
-            elapsed = _submit_and_wait(officer, batch, content, worker, log)
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+    with real_worker("imports") as (worker, log):
+        elapsed = _submit_and_wait(officer, batch, content, worker, log)
 
     job = ImportJob.objects.get(batch=batch)
     assert job.state == ImportState.DONE, job.message
