@@ -152,6 +152,12 @@ class BatchKind(models.TextChoices):
     VULNERABLE_WORKERS = "vulnerable_workers", _("vulnerable workers")
 
 
+# The BPJS segment a batch's members count in: village officials are paid a fixed income by the
+# village (siltap) and are registered as wage earners (PU); vulnerable workers whose premiums the
+# regency pays are non-wage earners (BPU).
+SEGMENT_OF_KIND = {BatchKind.VILLAGE_OFFICIALS: "pu", BatchKind.VULNERABLE_WORKERS: "bpu"}
+
+
 class BatchState(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted")
@@ -274,6 +280,11 @@ class BatchMember(TimeStamped):
     position = models.CharField(_("position"), max_length=20, choices=Position.choices, blank=True)
     is_open = models.BooleanField(_("in an open batch"), default=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # The days this person counts toward coverage through UCJ: from activation (never before the
+    # period starts) to the period's end, cut short by a cancellation. Set only going forward, so
+    # the count of any past day never changes.
+    covered_from = models.DateField(_("covered from"), null=True, blank=True)
+    covered_until = models.DateField(_("covered until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("batch member")
@@ -283,7 +294,11 @@ class BatchMember(TimeStamped):
             models.UniqueConstraint(fields=["batch", "participant"], name="member_once_per_batch"),
             models.UniqueConstraint(fields=["participant"], condition=Q(is_open=True), name="member_one_open_batch"),
         ]
-        indexes = [models.Index(fields=["participant", "state"], name="member_participant_state")]
+        indexes = [
+            models.Index(fields=["participant", "state"], name="member_participant_state"),
+            models.Index(fields=["covered_from"], name="member_covered_from"),
+            models.Index(fields=["covered_until"], name="member_covered_until"),
+        ]
 
     def __str__(self):
         return f"{self.participant} in #{self.batch_id} ({self.get_state_display()})"

@@ -226,6 +226,7 @@ class CoverageTarget(TimeStamped):
     year = models.PositiveSmallIntegerField(_("year"))
     percent = models.DecimalField(_("target percent"), max_digits=5, decimal_places=2)
     source = models.CharField(_("source"), max_length=255)
+    as_of = models.DateField(_("as of"))
 
     class Meta:
         verbose_name = _("coverage target")
@@ -280,3 +281,79 @@ class StaleRegion(models.Model):
 
     def __str__(self):
         return f"{self.region_id} since {self.marked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CoverageBand(models.TextChoices):
+    """Rating of a region's UCJ %; the cut-offs are configuration (settings.UCJ_COVERAGE_BANDS)."""
+
+    SANGAT_RENDAH = "sangat_rendah", _("very low (sangat rendah)")
+    RENDAH = "rendah", _("low (rendah)")
+    SEDANG = "sedang", _("medium (sedang)")
+    TINGGI = "tinggi", _("high (tinggi)")
+
+
+def coverage_band(percent) -> str | None:
+    """The band of a UCJ percentage, from the configured lower bounds of rendah, sedang, tinggi."""
+    if percent is None:
+        return None
+    low, medium, high = settings.UCJ_COVERAGE_BANDS
+    if percent >= high:
+        return CoverageBand.TINGGI
+    if percent >= medium:
+        return CoverageBand.SEDANG
+    if percent >= low:
+        return CoverageBand.RENDAH
+    return CoverageBand.SANGAT_RENDAH
+
+
+class CoverageSnapshot(models.Model):
+    """The computed coverage of a region on a day: derived from the facts above plus participants
+    activated through UCJ, never edited by hand, rebuilt by `manage.py recalculate_coverage --all`.
+    At most one row per region and day (a recalculation on the same day rewrites it); the row
+    flagged `is_current` is the region's present state, the others are its history."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="coverage_snapshots"
+    )
+    date = models.DateField(_("date"))
+    computed_at = models.DateTimeField(_("computed at"))
+    is_current = models.BooleanField(_("current"), default=True)
+    workforce = models.PositiveBigIntegerField(_("working people"), null=True, blank=True)
+    workforce_year = models.PositiveSmallIntegerField(_("workforce year"), null=True, blank=True)
+    active = models.PositiveBigIntegerField(_("active participants"), null=True, blank=True)
+    pu = models.PositiveBigIntegerField(_("wage earners (PU)"), null=True, blank=True)
+    bpu = models.PositiveBigIntegerField(_("non-wage earners (BPU)"), null=True, blank=True)
+    jakon = models.PositiveBigIntegerField(_("construction (Jakon)"), null=True, blank=True)
+    pmi = models.PositiveBigIntegerField(_("migrant workers (PMI)"), null=True, blank=True)
+    bpjs_as_of = models.DateField(_("BPJS figure as of"), null=True, blank=True)
+    ucj_active = models.PositiveIntegerField(_("active through UCJ batches"), default=0)
+    ucj_change = models.IntegerField(_("UCJ change since the BPJS figure"), default=0)
+    percent = models.DecimalField(_("UCJ %"), max_digits=7, decimal_places=2, null=True, blank=True)
+    target_percent = models.DecimalField(_("target %"), max_digits=5, decimal_places=2, null=True, blank=True)
+    target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
+    gap_points = models.DecimalField(_("gap (points)"), max_digits=7, decimal_places=2, null=True, blank=True)
+    gap_people = models.BigIntegerField(_("gap (people)"), null=True, blank=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    missing = models.JSONField(_("missing figures"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+        ordering = ["region", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "date"], name="snapshot_region_day"),
+            models.UniqueConstraint(
+                fields=["region"], condition=models.Q(is_current=True), name="snapshot_one_current"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.date}: {self.percent} %"
+
+    @property
+    def band(self) -> str | None:
+        return coverage_band(self.percent)
+
+    @property
+    def segments(self) -> dict:
+        return {"pu": self.pu, "bpu": self.bpu, "jakon": self.jakon, "pmi": self.pmi}

@@ -227,6 +227,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "ucj.tasks.worker_heartbeat": {"queue": "default"},
+    "ucj.tasks.coverage_*": {"queue": "coverage"},
     "enrollment.tasks.*": {"queue": "imports"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -234,7 +235,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ucj.tasks.worker_heartbeat", "schedule": crontab(minute="*")},
+    # Catches any change whose recalculation could not be queued (broker down, worker killed).
+    "coverage-sweep": {"task": "ucj.tasks.coverage_recalculate", "schedule": crontab(minute="*/5")},
+    "coverage-daily": {"task": "ucj.tasks.coverage_daily", "schedule": crontab(hour=0, minute=15)},
 }
+
+# --- Coverage --------------------------------------------------------------------------------------
+# Lower bounds (UCJ %) of the bands rendah, sedang and tinggi; below the first is sangat rendah.
+UCJ_COVERAGE_BANDS = tuple(float(x) for x in env_list("UCJ_COVERAGE_BANDS", "20,40,60"))
+if len(UCJ_COVERAGE_BANDS) != 3 or sorted(UCJ_COVERAGE_BANDS) != list(UCJ_COVERAGE_BANDS):
+    raise ImproperlyConfigured("UCJ_COVERAGE_BANDS takes three rising percentages, such as 20,40,60.")
+# Seconds a coverage recalculation waits after the first change of a burst, so that a burst of
+# activations costs about one recalculation.
+UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "1"))
 
 # --- Production hardening (checked by `manage.py check --deploy`) -------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the reverse proxy sets it
