@@ -1,5 +1,6 @@
 """Reads of enrollment worth naming. Every list starts from the user's scope (ucj.scope)."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from enrollment.models import (
     COMMITTED_STATES,
+    SEGMENT_OF_KIND,
     BatchKind,
     BatchMember,
     BatchState,
@@ -19,7 +21,7 @@ from enrollment.models import (
 )
 from enrollment.services import allocation_for, may_edit
 from ucj import scope
-from ucj.models import AuditEvent, Role
+from ucj.models import ROOT_CODE, AuditEvent, Role
 
 # --- Scoped querysets -----------------------------------------------------------------------------
 
@@ -209,3 +211,77 @@ def renewals_due(*, batch: EnrollmentBatch) -> int:
         participant=OuterRef("participant"), batch__period_start__gt=batch.period_end
     ).exclude(batch__state__in=[BatchState.REJECTED, BatchState.CANCELLED])
     return batch.members.filter(state=MemberState.ACCEPTED).exclude(Exists(later)).count()
+
+
+# --- Coverage: participants counting toward coverage through UCJ --------------------------------
+# Read by the coverage engine (ucj/coverage). A member counts on the days from `covered_from` to
+# `covered_until`; the segment follows the batch kind (SEGMENT_OF_KIND).
+
+COVERAGE_CHUNK = 2_000  # codes per IN list
+
+
+def _counted_members() -> QuerySet[BatchMember]:
+    return BatchMember.objects.filter(state=MemberState.ACCEPTED, covered_from__isnull=False)
+
+
+def coverage_active_by_village(*, day, village_codes=None) -> dict[str, dict[str, int]]:
+    """Participants counting on `day`, per village and segment: {village: {"pu": n, "bpu": m}}.
+    `village_codes=None` means every village."""
+    members = _counted_members().filter(covered_from__lte=day, covered_until__gte=day)
+    chunks = [None] if village_codes is None else _code_chunks(village_codes)
+    out: dict[str, dict[str, int]] = {}
+    for chunk in chunks:
+        qs = members if chunk is None else members.filter(participant__village_id__in=chunk)
+        for row in qs.values("participant__village_id", "batch__kind").annotate(n=Count("id")).order_by():
+            village = out.setdefault(row["participant__village_id"], {})
+            segment = SEGMENT_OF_KIND[row["batch__kind"]]
+            village[segment] = village.get(segment, 0) + row["n"]
+    return out
+
+
+def coverage_change(*, region_code: str, since, day) -> dict[str, int]:
+    """How UCJ moved a region's count between BPJS's figure of `since` and `day`, per segment:
+    members who began counting after `since` and still count on `day`, minus members who counted
+    on `since` and stopped before `day`. BPJS's figure already holds the people who counted then."""
+    if since >= day:
+        return {}
+    members = _counted_members().filter(
+        Q(covered_from__gt=since, covered_from__lte=day, covered_until__gte=day)
+        | Q(covered_from__lte=since, covered_until__gte=since, covered_until__lt=day)
+    )
+    if region_code != ROOT_CODE:
+        members = members.filter(
+            Q(participant__village_id=region_code) | Q(participant__village__code__startswith=region_code + ".")
+        )
+    rows = (
+        members.values("batch__kind")
+        .annotate(
+            plus=Count("id", filter=Q(covered_from__gt=since)),
+            minus=Count("id", filter=Q(covered_from__lte=since)),
+        )
+        .order_by()
+    )
+    out: dict[str, int] = {}
+    for row in rows:
+        segment = SEGMENT_OF_KIND[row["batch__kind"]]
+        out[segment] = out.get(segment, 0) + row["plus"] - row["minus"]
+    return out
+
+
+def coverage_villages_changing(*, day) -> list[str]:
+    """Villages where somebody starts counting on `day` or stopped counting the day before: the
+    daily recalculation marks them stale (a period that starts after its activation, or lapses)."""
+    yesterday = day - datetime.timedelta(days=1)
+    return sorted(
+        set(
+            _counted_members()
+            .filter(Q(covered_from=day) | Q(covered_until=yesterday))
+            .values_list("participant__village_id", flat=True)
+            .distinct()
+        )
+    )
+
+
+def _code_chunks(codes) -> list[list[str]]:
+    codes = sorted(set(codes))
+    return [codes[i : i + COVERAGE_CHUNK] for i in range(0, len(codes), COVERAGE_CHUNK)]

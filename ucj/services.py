@@ -1,9 +1,13 @@
 """Writes of the core: regions, users and their assignments, and the audit record."""
 
+import logging
 from dataclasses import dataclass
 
+from celery import current_app
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -14,6 +18,8 @@ from lokal import wilayah
 from ucj import scope
 from ucj.errors import ValidationFailed
 from ucj.models import ROOT_CODE, Assignment, AuditEvent, Region, Role, StaleRegion
+
+log = logging.getLogger(__name__)
 
 User = get_user_model()
 
@@ -211,4 +217,27 @@ def coverage_mark_stale(*, region_codes, reason: str = "") -> int:
         unique_fields=["region"],
         update_fields=["marked_at", "reason"],
     )
+    transaction.on_commit(coverage_schedule)
     return len(codes)
+
+
+# The recalculation task, by name: the core floor does not import the coverage engine above it.
+COVERAGE_TASK = "ucj.tasks.coverage_recalculate"
+COVERAGE_PENDING = "ucj:coverage:pending"
+
+
+def coverage_schedule() -> bool:
+    """Ask for a coverage recalculation shortly, once per burst: the first change of a burst sends
+    the task with a short delay and the changes after it, until the task starts, send nothing (the
+    task consumes every stale mark it finds). If the broker cannot be reached the change stands;
+    the periodic sweep recalculates it later. Returns whether a task was sent."""
+    delay = settings.UCJ_COVERAGE_DELAY
+    if not cache.add(COVERAGE_PENDING, 1, timeout=int(delay) + 60):
+        return False
+    try:
+        current_app.tasks[COVERAGE_TASK].apply_async(countdown=delay)
+    except Exception:  # the broker is down: the beat sweep catches up
+        cache.delete(COVERAGE_PENDING)
+        log.warning("coverage recalculation could not be queued; the periodic sweep will do it", exc_info=True)
+        return False
+    return True

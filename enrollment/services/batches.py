@@ -548,9 +548,15 @@ def batch_activate(
     # Card numbers differ per person; the members' new states are two set-based updates.
     Participant.objects.bulk_update(participants, ["kpj", "updated_at"], batch_size=2000)
     matched_ids = [m.pk for m in matched]
+    # They count toward coverage from today (never before their period starts) to its end.
+    covered_from = max(batch.period_start, timezone.localdate())
     for start in range(0, len(matched_ids), 5000):
         BatchMember.objects.filter(pk__in=matched_ids[start : start + 5000]).update(
-            state=MemberState.ACCEPTED, reason="", updated_at=now
+            state=MemberState.ACCEPTED,
+            reason="",
+            updated_at=now,
+            covered_from=covered_from,
+            covered_until=batch.period_end,
         )
     unconfirmed = [m for nik, m in by_nik.items() if nik not in confirmations]
     batch.members.filter(state=MemberState.PENDING).update(
@@ -583,6 +589,11 @@ def batch_cancel(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
     was_active = batch.state == BatchState.ACTIVE
     if was_active:
         _mark_villages_stale(batch, reason="batch.cancel")  # before the members are closed
+        # They stop counting toward coverage today; the days they counted stay counted.
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        batch.members.filter(state=MemberState.ACCEPTED, covered_until__gt=yesterday).update(
+            covered_until=yesterday, updated_at=timezone.now()
+        )
     _close_members(batch)
     # A cancelled batch releases its money: committed sums only approved and active batches.
     _transition(batch, actor=actor, to=BatchState.CANCELLED, action="cancel", reason=reason)

@@ -1,0 +1,179 @@
+"""The recalculation in Celery: sent after commit, once per burst, on its own queue; a broker that
+cannot be reached loses nothing; the daily task; and a real worker through Redis turning an
+activation made through the API into new snapshots from the village up to the national root."""
+
+import datetime as dt
+import io
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from enrollment import services
+from enrollment.models import BatchMember
+from tests.coverage.conftest import BANGKALAN, VILLAGE, counts, workforce
+from tests.enrollment.conftest import import_rows, make_nik, member_row, new_batch
+from tests.factories import user_with
+from tests.workers import real_worker, require_redis_and_postgres, worker_output
+from ucj import tasks
+from ucj.celery import app as celery_app
+from ucj.models import ROOT_CODE, CoverageSnapshot, Role, StaleRegion
+from ucj.services import COVERAGE_PENDING, COVERAGE_TASK, coverage_mark_stale, coverage_schedule
+
+CHAIN = [VILLAGE, "35.26.02", BANGKALAN, "35", ROOT_CODE]
+
+
+def test_recalculations_go_to_the_coverage_queue():
+    for task in (tasks.coverage_recalculate, tasks.coverage_daily):
+        assert celery_app.amqp.router.route({}, task.name)["queue"].name == "coverage"
+    assert {"coverage-sweep", "coverage-daily"} <= set(celery_app.conf.beat_schedule)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The recalculation tasks sent, instead of running them."""
+    calls = []
+    monkeypatch.setattr(
+        celery_app.tasks[COVERAGE_TASK], "apply_async", lambda *a, **kw: calls.append(kw.get("countdown"))
+    )
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_burst_of_a_hundred_changes_sends_one_recalculation(sent, django_capture_on_commit_callbacks, settings):
+    settings.UCJ_COVERAGE_DELAY = 1
+    for _ in range(100):
+        with django_capture_on_commit_callbacks(execute=True):
+            coverage_mark_stale(region_codes=[VILLAGE], reason="batch.activate")
+    assert sent == [1]
+    assert StaleRegion.objects.filter(region_id=VILLAGE).count() == 1
+    # Once the task has started, the next change asks for another run.
+    cache.delete(COVERAGE_PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        coverage_mark_stale(region_codes=[VILLAGE])
+    assert sent == [1, 1]
+
+
+@pytest.mark.django_db
+def test_nothing_is_sent_for_a_change_that_rolls_back(sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        coverage_mark_stale(region_codes=[VILLAGE])
+    assert len(callbacks) == 1 and sent == []  # sent only when the change commits
+
+
+@pytest.mark.django_db
+def test_a_broker_that_cannot_be_reached_loses_nothing(monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(celery_app.tasks[COVERAGE_TASK], "apply_async", down)
+    coverage_mark_stale(region_codes=[VILLAGE])
+    assert coverage_schedule() is False
+    assert "periodic sweep" in caplog.text
+    assert cache.get(COVERAGE_PENDING) is None  # the next change tries again
+    assert StaleRegion.objects.filter(region_id=VILLAGE).exists()  # the sweep will find it
+    tasks.coverage_recalculate()  # what the beat sweep runs
+    assert not StaleRegion.objects.exists()
+    assert set(CoverageSnapshot.objects.values_list("region_id", flat=True)) == set(CHAIN)
+
+
+@pytest.mark.django_db
+def test_an_activation_recalculates_after_commit(batch_in_state, django_capture_on_commit_callbacks):
+    workforce(BANGKALAN, 500_000)
+    counts(BANGKALAN, 71_500, as_of=dt.date(2025, 2, 28))
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_in_state("active", members=3)
+    members = batch.members.filter(covered_from__lte=timezone.localdate(), covered_until__gte=timezone.localdate())
+    snap = CoverageSnapshot.objects.get(region_id=BANGKALAN, is_current=True)
+    assert snap.ucj_active == members.count()
+    assert snap.active == 71_500 + members.count()
+    assert not StaleRegion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_daily_task_recalculates_villages_whose_protection_starts_today(batch_in_state):
+    batch = batch_in_state("active", members=2)
+    tasks.coverage_recalculate()
+    today = timezone.localdate()
+    batch.members.update(covered_from=today, covered_until=today + dt.timedelta(days=30))
+    CoverageSnapshot.objects.all().delete()
+    tasks.coverage_daily()
+    assert CoverageSnapshot.objects.get(region_id=VILLAGE, is_current=True).ucj_active == 2
+
+
+@pytest.mark.django_db
+def test_recalculate_coverage_command(capsys):
+    workforce(BANGKALAN, 500_000)
+    counts(BANGKALAN, 71_500)
+    call_command("recalculate_coverage", "--region", BANGKALAN)
+    out = capsys.readouterr().out
+    assert "snapshots written" in out
+    # The regency, its 18 districts and their villages, and the province and the root above it.
+    assert CoverageSnapshot.objects.filter(region__code__startswith="35.26.").count() > 18
+    assert CoverageSnapshot.objects.filter(region_id__in=["35", ROOT_CODE]).count() == 2
+    call_command("recalculate_coverage", "--all")
+    assert "level 4" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No region has the code 99.99"):
+        call_command("recalculate_coverage", "--region", "99.99")
+
+
+# --- A real worker --------------------------------------------------------------------------------
+
+
+@pytest.mark.real_celery
+@pytest.mark.django_db(transaction=True)
+def test_an_activation_through_the_api_reaches_the_national_snapshot_through_a_real_worker(committed_db, capsys):
+    """Redis, a worker on the `coverage` queue and PostgreSQL: the activation's commit sends the
+    recalculation, and the worker writes new snapshots of the village, its district, regency,
+    province and the national root."""
+    require_redis_and_postgres()
+    officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="officer")
+    clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
+    today = timezone.localdate()
+    workforce(BANGKALAN, 500_000)
+    counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
+    services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
+    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
+    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
+    import_rows(officer, batch, [member_row(i) for i in range(1, 5)])
+    services.batch_submit(actor=officer, batch_id=batch.pk)
+    services.batch_verify(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    confirmation = io.BytesIO(
+        ("nik,kpj\r\n" + "".join(f"{make_nik(i)},2300000000{i}\r\n" for i in range(1, 5))).encode()
+    )
+    confirmation.name = "bpjs.csv"
+    cache.delete(COVERAGE_PENDING)
+
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("coverage")
+    with real_worker("coverage") as (worker, log):
+        client = APIClient()
+        client.force_authenticate(clerk)
+        response = client.post(f"/api/v1/batches/{batch.pk}/activate/", {"file": confirmation})
+        assert response.status_code == 200, response.content
+        committed = time.monotonic()
+        assert BatchMember.objects.filter(batch=batch, covered_from=today).count() == 4
+        deadline = committed + 60
+        while time.monotonic() < deadline:
+            root = CoverageSnapshot.objects.filter(region_id=ROOT_CODE, is_current=True, ucj_active=4).first()
+            if root is not None:
+                break
+            if worker.poll() is not None:
+                pytest.fail(f"the worker stopped:\n{worker_output(log)}")
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"no national snapshot within 60 s:\n{worker_output(log)}")
+        elapsed = time.monotonic() - committed
+
+    snapshots = {s.region_id: s for s in CoverageSnapshot.objects.filter(is_current=True)}
+    assert set(snapshots) == set(CHAIN)
+    assert all(snapshots[code].ucj_active == 4 for code in CHAIN)
+    assert snapshots[BANGKALAN].active == 71_504
+    assert not StaleRegion.objects.exists()
+    with capsys.disabled():
+        print(f"\nreal worker: activation commit → national snapshot in {elapsed:.2f} s (delay {1} s)")

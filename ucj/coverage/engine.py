@@ -1,0 +1,408 @@
+"""The coverage recalculation (DESIGN §3 "Coverage recalculation").
+
+A region's coverage on a day is derived from facts only, never incremented:
+- working population: the region's own estimate (latest year up to the day's), else the sum of its
+  children's when every child has one;
+- active participants: BPJS's latest count for the region (up to the day) plus how UCJ moved the
+  region since that count (people who began counting after it, minus people who stopped), else the
+  sum of its children's when every child has one; per segment likewise;
+- UCJ % = active ÷ working population, target (latest year up to the day's), gap in points and in
+  people. Where a figure is missing the snapshot says so in `missing` instead of inventing it.
+
+Regions are computed level by level, villages first, so that a parent sums its children's fresh
+snapshots: recalculating after a one-village batch costs the village and its four ancestors, not
+the country. One recalculation runs at a time (a PostgreSQL advisory lock); it consumes exactly the
+stale marks it read, so a mark made meanwhile waits for the next run.
+"""
+
+import dataclasses
+import datetime as dt
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, FilteredRelation, Max, Min, Q, Sum
+from django.utils import timezone
+
+from enrollment import selectors as enrollment_selectors
+from ucj.models import (
+    ROOT_CODE,
+    CoverageSnapshot,
+    CoverageTarget,
+    MembershipCount,
+    Region,
+    StaleRegion,
+    WorkforceEstimate,
+)
+
+SEGMENTS = ("pu", "bpu", "jakon", "pmi")
+LEVELS_UP = (4, 3, 2, 1, 0)
+CHUNK = 2_000  # codes per IN list, well under SQLite's variable limit
+# pg_advisory_xact_lock key: "UCJ" + 1. Serialises recalculations across workers.
+LOCK_KEY = 0x55434A01
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+COMPUTED_FIELDS = [
+    "computed_at",
+    "is_current",
+    "workforce",
+    "workforce_year",
+    "active",
+    *SEGMENTS,
+    "bpjs_as_of",
+    "ucj_active",
+    "ucj_change",
+    "percent",
+    "target_percent",
+    "target_year",
+    "gap_points",
+    "gap_people",
+    "sources",
+    "missing",
+]
+
+
+@dataclasses.dataclass
+class Result:
+    regions: int = 0  # snapshots written
+    stale: int = 0  # stale marks consumed
+    levels: dict = dataclasses.field(default_factory=dict)  # level → snapshots written
+
+
+def level_of(code: str) -> int:
+    return 0 if code == ROOT_CODE else code.count(".") + 1
+
+
+def ancestors_of(code: str) -> list[str]:
+    if code == ROOT_CODE:
+        return []
+    parts = code.split(".")
+    return [ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _chunks(codes):
+    codes = sorted(codes)
+    for i in range(0, len(codes), CHUNK):
+        yield codes[i : i + CHUNK]
+
+
+def _serialise() -> None:
+    """Wait for any other recalculation to finish (PostgreSQL; SQLite serialises writers itself)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+# --- Entry points ---------------------------------------------------------------------------------
+
+
+def recalculate_stale(*, day: dt.date | None = None) -> Result:
+    """Recompute the regions marked stale and their ancestors, and consume the marks read."""
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        _serialise()
+        marks = list(StaleRegion.objects.values_list("region_id", "marked_at"))
+        if not marks:
+            return Result()
+        result = _recalculate(_with_ancestors({code for code, _at in marks}), day)
+        for start in range(0, len(marks), 200):
+            seen = Q()
+            for code, at in marks[start : start + 200]:
+                seen |= Q(region_id=code, marked_at=at)
+            StaleRegion.objects.filter(seen).delete()
+        result.stale = len(marks)
+    return result
+
+
+def recalculate_regions(codes, *, day: dt.date | None = None, subtree: bool = False) -> Result:
+    """Recompute the given regions (with `subtree`, every region below them too) and their
+    ancestors, from the facts."""
+    day = day or timezone.localdate()
+    codes = set(codes)
+    if subtree:
+        below = Q()
+        for code in codes:
+            below |= Q(code__startswith=code + ".") if code != ROOT_CODE else Q(level__gt=0)
+        codes |= set(Region.objects.filter(below).values_list("code", flat=True))
+    with transaction.atomic():
+        _serialise()
+        return _recalculate(_with_ancestors(codes), day)
+
+
+def recalculate_all(*, day: dt.date | None = None) -> Result:
+    """Rebuild every region's snapshot of the day from the facts; clears every stale mark."""
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        _serialise()
+        result = Result()
+        for level in LEVELS_UP:
+            written = _compute_level(level, None, day)
+            result.levels[level] = written
+            result.regions += written
+        result.stale, _detail = StaleRegion.objects.all().delete()
+    return result
+
+
+def _with_ancestors(codes: set[str]) -> set[str]:
+    out = set(codes)
+    for code in codes:
+        out.update(ancestors_of(code))
+    return out
+
+
+def _recalculate(codes: set[str], day: dt.date) -> Result:
+    by_level: dict[int, list[str]] = {}
+    for code in codes:
+        by_level.setdefault(level_of(code), []).append(code)
+    result = Result()
+    for level in LEVELS_UP:
+        if by_level.get(level):
+            written = _compute_level(level, by_level[level], day)
+            result.levels[level] = written
+            result.regions += written
+    return result
+
+
+# --- One level ------------------------------------------------------------------------------------
+
+
+def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
+    """Compute and store the snapshots of the given regions of one level (None: all of them)."""
+    # Codes given come from stale marks (a foreign key) and their ancestors, or from the tree.
+    regions = (
+        sorted(codes) if codes is not None else list(Region.objects.filter(level=level).values_list("code", flat=True))
+    )
+    if not regions:
+        return 0
+    facts = _own_facts(level, None if codes is None else regions, day)
+    children = _children_totals(level, None if codes is None else regions) if level < 4 else {}
+    village_ucj = (
+        enrollment_selectors.coverage_active_by_village(day=day, village_codes=None if codes is None else regions)
+        if level == 4
+        else {}
+    )
+    now = timezone.now()
+    snapshots = []
+    for code in regions:
+        counts = facts["membership"].get(code)
+        change = enrollment_selectors.coverage_change(region_code=code, since=counts.as_of, day=day) if counts else {}
+        snapshots.append(
+            snapshot_compute(
+                code=code,
+                day=day,
+                now=now,
+                workforce=facts["workforce"].get(code),
+                target=facts["target"].get(code),
+                counts=counts,
+                change=change,
+                children=children.get(code) if level < 4 else None,
+                ucj=village_ucj.get(code, {}) if level == 4 else None,
+            )
+        )
+    _store(snapshots, day)
+    return len(snapshots)
+
+
+def _latest_per_region(queryset, order: str) -> dict:
+    """The newest row per region of a fact table (rows ordered region, newest first)."""
+    out = {}
+    for row in queryset.order_by("region_id", f"-{order}"):
+        out.setdefault(row.region_id, row)
+    return out
+
+
+def _own_facts(level: int, codes: list[str] | None, day: dt.date) -> dict[str, dict]:
+    def latest(model, order, **upto):
+        if codes is None:
+            return _latest_per_region(model.objects.filter(region__level=level, **upto), order)
+        out = {}
+        for chunk in _chunks(codes):
+            out.update(_latest_per_region(model.objects.filter(region_id__in=chunk, **upto), order))
+        return out
+
+    return {
+        "workforce": latest(WorkforceEstimate, "year", year__lte=day.year),
+        "target": latest(CoverageTarget, "year", year__lte=day.year),
+        "membership": latest(MembershipCount, "as_of", as_of__lte=day),
+    }
+
+
+def _children_totals(level: int, codes: list[str] | None) -> dict[str, dict]:
+    """Per parent: how many children it has, and the sums and counts of their current snapshots'
+    figures (a count below the number of children means some child lacks the figure)."""
+    aggregates = {
+        "children": Count("code"),
+        "workforce": Sum("cur__workforce"),
+        "workforce_n": Count("cur__workforce"),
+        "workforce_year_min": Min("cur__workforce_year"),
+        "workforce_year_max": Max("cur__workforce_year"),
+        "active": Sum("cur__active"),
+        "active_n": Count("cur__active"),
+        "bpjs_from": Min("cur__bpjs_as_of"),
+        "bpjs_to": Max("cur__bpjs_as_of"),
+        "ucj_active": Sum("cur__ucj_active"),
+        "ucj_change": Sum("cur__ucj_change"),
+    }
+    for segment in SEGMENTS:
+        aggregates[segment] = Sum(f"cur__{segment}")
+        aggregates[f"{segment}_n"] = Count(f"cur__{segment}")
+    base = Region.objects.alias(
+        cur=FilteredRelation("coverage_snapshots", condition=Q(coverage_snapshots__is_current=True))
+    )
+    querysets = (
+        [base.filter(level=level + 1)]
+        if codes is None
+        else [base.filter(parent_id__in=chunk) for chunk in _chunks(codes)]
+    )
+    out = {}
+    for qs in querysets:
+        for row in qs.values("parent_id").annotate(**aggregates).order_by():
+            out[row.pop("parent_id")] = row
+    return out
+
+
+def _store(snapshots: list[CoverageSnapshot], day: dt.date) -> None:
+    """Today's row replaces today's earlier one; older rows stay as history, no longer current."""
+    codes = [s.region_id for s in snapshots]
+    for chunk in _chunks(codes):
+        CoverageSnapshot.objects.filter(region_id__in=chunk, is_current=True).exclude(date=day).update(is_current=False)
+    CoverageSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=2_000,
+        update_conflicts=True,
+        unique_fields=["region", "date"],
+        update_fields=COMPUTED_FIELDS,
+    )
+
+
+# --- The arithmetic -------------------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def snapshot_compute(
+    *,
+    code: str,
+    day: dt.date,
+    now,
+    workforce: WorkforceEstimate | None,
+    target: CoverageTarget | None,
+    counts: MembershipCount | None,
+    change: dict[str, int],
+    children: dict | None,
+    ucj: dict[str, int] | None,
+) -> CoverageSnapshot:
+    """One region's snapshot from its own facts and its children's totals (None for a village,
+    which has UCJ counts `ucj` instead). Pure: no queries."""
+    snap = CoverageSnapshot(region_id=code, date=day, computed_at=now, is_current=True)
+    sources: list[dict] = []
+    missing: list[dict] = []
+    n_children = children["children"] if children else 0
+
+    # Working population.
+    if workforce is not None:
+        snap.workforce, snap.workforce_year = workforce.workers, workforce.year
+        sources.append(
+            {
+                "figure": "workforce",
+                "value": workforce.workers,
+                "year": workforce.year,
+                "source": workforce.source,
+                "as_of": _iso(workforce.as_of),
+            }
+        )
+    elif n_children and children["workforce_n"] == n_children:
+        snap.workforce, snap.workforce_year = children["workforce"], children["workforce_year_max"]
+        sources.append(
+            {
+                "figure": "workforce",
+                "value": snap.workforce,
+                "sum_of": n_children,
+                "year_from": children["workforce_year_min"],
+                "year_to": children["workforce_year_max"],
+            }
+        )
+    else:
+        missing.append(_missing("workforce", children, "workforce_n"))
+
+    # UCJ's own participants.
+    if children is not None:
+        snap.ucj_active = children["ucj_active"] or 0
+    else:
+        snap.ucj_active = sum((ucj or {}).values())
+
+    # Active participants.
+    if counts is not None:
+        snap.bpjs_as_of = counts.as_of
+        snap.ucj_change = sum(change.values())
+        snap.active = max(counts.total + snap.ucj_change, 0)
+        for segment in SEGMENTS:
+            base = getattr(counts, segment)
+            setattr(snap, segment, None if base is None else max(base + change.get(segment, 0), 0))
+        sources.append(
+            {
+                "figure": "bpjs",
+                "value": counts.total,
+                "as_of": _iso(counts.as_of),
+                "source": counts.source,
+                **{segment: getattr(counts, segment) for segment in SEGMENTS},
+            }
+        )
+        sources.append({"figure": "ucj", "value": snap.ucj_change, "since": _iso(counts.as_of)})
+    elif n_children and children["active_n"] == n_children:
+        snap.active = children["active"]
+        snap.ucj_change = children["ucj_change"] or 0
+        for segment in SEGMENTS:
+            known = children[f"{segment}_n"] == n_children
+            setattr(snap, segment, children[segment] if known else None)
+        sources.append(
+            {
+                "figure": "bpjs",
+                "value": snap.active,
+                "sum_of": n_children,
+                "as_of_from": _iso(children["bpjs_from"]),
+                "as_of_to": _iso(children["bpjs_to"]),
+            }
+        )
+    else:
+        snap.ucj_change = (children or {}).get("ucj_change") or 0
+        missing.append(_missing("bpjs", children, "active_n"))
+
+    # Target.
+    if target is not None:
+        snap.target_percent, snap.target_year = target.percent, target.year
+        sources.append(
+            {
+                "figure": "target",
+                "value": str(target.percent),
+                "year": target.year,
+                "source": target.source,
+                "as_of": _iso(target.as_of),
+            }
+        )
+    else:
+        missing.append({"figure": "target"})
+
+    # UCJ %, gap.
+    if snap.workforce and snap.active is not None:
+        snap.percent = (Decimal(snap.active) * HUNDRED / Decimal(snap.workforce)).quantize(CENT, ROUND_HALF_UP)
+        if snap.target_percent is not None:
+            snap.gap_points = Decimal(snap.target_percent) - snap.percent
+            needed = (Decimal(snap.workforce) * Decimal(snap.target_percent) / HUNDRED).to_integral_value(ROUND_CEILING)
+            snap.gap_people = int(needed) - snap.active
+    elif snap.workforce == 0:
+        missing.append({"figure": "workforce", "zero": True})
+    snap.sources, snap.missing = sources, missing
+    return snap
+
+
+def _missing(figure: str, children: dict | None, counted: str) -> dict:
+    if not children or not children["children"]:
+        return {"figure": figure}
+    return {
+        "figure": figure,
+        "children": children["children"],
+        "children_without": children["children"] - children[counted],
+    }
