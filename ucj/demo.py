@@ -1,11 +1,14 @@
 """Demo data of the core, from the news reports in shared/seeds: Kabupaten Bangkalan (about
-500,000 working people, 14.3 % covered, 41,000 of them wage earners), Bali's province figures and
-the 2025 targets. Idempotent: running it again leaves the same rows."""
+500,000 working people, 14.3 % covered, 41,000 of them wage earners) and its 18 districts, Bali
+(935,079 of 1,873,899 working people; target 67.28 %) with Badung (58.68 %) and Bangli (35.52 %),
+Bengkulu (28 % against 48 %). Where a report gives a percentage but not the figures behind it,
+the demo assumes a working population and says so in the source. Idempotent."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count
 
 from ucj.models import ROOT_CODE, CoverageTarget, MembershipCount, Region, Role, WorkforceEstimate
 from ucj.services import regions_load, user_assign
@@ -20,6 +23,19 @@ SRC_BANGKALAN = "BPJS Ketenagakerjaan (Ketua Dewan Pengawas) in beritadata.id, 1
 SRC_BALI = "BPJamsostek Kanwil Banuspa in ANTARA, 30 April 2025 (figures as of 31 March 2025)"
 SRC_BENGKULU = "BPJS Ketenagakerjaan Cabang Bengkulu in Beritamerdekaonline.com, 5 July 2025"
 SRC_KEMENDAGRI = "Kemendagri UCJ target 2025"
+ASSUMED = "working population assumed for the demo"
+SRC_BANGKALAN_SPLIT = f"Demo split of {SRC_BANGKALAN} over the districts by village count"
+
+# Badung and Bangli: the reports give only the percentages (58.68 %, 35.52 %); the demo assumes
+# working populations and derives the participants that give those percentages.
+BALI_REGENCIES = [
+    ("51.03", 372_450, 218_554, "58.68 % reported"),  # Badung: 218,554 ÷ 372,450 = 58.68 %
+    ("51.06", 151_200, 53_706, "35.52 % reported"),  # Bangli: 53,706 ÷ 151,200 = 35.52 %
+]
+# Bengkulu: 28 % against a target of 48 %, working population assumed.
+BENGKULU = ("17", 1_052_000, 294_560)
+# Regions whose whole subtree gets snapshots, so that every child shows what it lacks.
+COVERAGE_ROOTS = [BANGKALAN, "51", "17"]
 
 
 def users() -> list[tuple[str, str, list[str]]]:
@@ -38,45 +54,75 @@ def seed(*, password: str = DEMO_PASSWORD, log=print) -> None:
         result = regions_load(provinces=missing)
         log(f"Loaded provinces {', '.join(missing)}: {result.created} regions.")
 
-    # Bangkalan: "dari potensi 500 ribu pekerja, sudah ada 14,3 persen ... 41 ribu merupakan
-    # pekerja formal penerima upah, sedangkan sisanya berasal dari sektor informal".
-    total = round(500_000 * Decimal("0.143"))  # 71,500
-    WorkforceEstimate.objects.update_or_create(
-        region_id=BANGKALAN,
-        year=2025,
-        defaults={"workers": 500_000, "source": SRC_BANGKALAN, "as_of": dt.date(2025, 3, 14)},
-    )
-    MembershipCount.objects.update_or_create(
-        region_id=BANGKALAN,
-        as_of=dt.date(2025, 3, 14),
-        defaults={
-            "total": total,
-            "pu": 41_000,
-            "bpu": total - 41_000,
-            "jakon": None,
-            "pmi": None,
-            "source": SRC_BANGKALAN,
-        },
-    )
-    # Bali: 935,079 participants of 1,873,899 working people (reported as 50.88 %; the division
-    # gives 49.90 %, which is why every figure keeps its source).
-    WorkforceEstimate.objects.update_or_create(
-        region_id="51", year=2025, defaults={"workers": 1_873_899, "source": SRC_BALI, "as_of": dt.date(2025, 3, 31)}
-    )
-    MembershipCount.objects.update_or_create(
-        region_id="51", as_of=dt.date(2025, 3, 31), defaults={"total": 935_079, "source": SRC_BALI}
-    )
-    for code, percent, source in [
-        (ROOT_CODE, "52.15", SRC_KEMENDAGRI),
-        ("51", "67.28", f"{SRC_KEMENDAGRI} ({SRC_BALI})"),
-        ("17", "48.00", f"{SRC_KEMENDAGRI} ({SRC_BENGKULU})"),
-    ]:
-        CoverageTarget.objects.update_or_create(
-            region_id=code, year=2025, defaults={"percent": Decimal(percent), "source": source}
-        )
+    coverage_facts(log=log)
 
     for username, role, regions in users():
         user_assign(username=username, role=role, region_codes=regions, password=password, check_password=False)
     log(f"Demo users (password: {password}):")
     for username, role, regions in users():
         log(f"  {username:<11} {Role(role).label:<15} {', '.join(regions)}")
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """Whole numbers proportional to the weights that add up to exactly `total`."""
+    raw = [total * w / sum(weights) for w in weights]
+    parts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def coverage_facts(*, log=print) -> None:
+    """Working population, BPJS's counts and targets from the seeds. seed_demo recalculates the
+    coverage of the demo's regions at the end."""
+    # Bangkalan: "dari potensi 500 ribu pekerja, sudah ada 14,3 persen ... 41 ribu merupakan
+    # pekerja formal penerima upah, sedangkan sisanya berasal dari sektor informal".
+    as_of = dt.date(2025, 3, 14)
+    total = round(500_000 * Decimal("0.143"))  # 71,500
+    _workforce(BANGKALAN, 2025, 500_000, SRC_BANGKALAN, as_of)
+    _counts(BANGKALAN, as_of, total, SRC_BANGKALAN, pu=41_000, bpu=total - 41_000)
+
+    # Its districts, plausibly: working people by the number of villages; the town district
+    # (Bangkalan, 35.26.01) has most of the wage earners, the rural ones mostly informal workers.
+    districts = list(Region.objects.filter(parent_id=BANGKALAN).annotate(villages=Count("children")).order_by("code"))
+    workers = _split(500_000, [d.villages for d in districts])
+    pu = _split(41_000, [d.villages * (6 if d.code == "35.26.01" else 1) for d in districts])
+    bpu = _split(total - 41_000, [d.villages * (1 + (i % 4) / 4) for i, d in enumerate(districts)])
+    for district, w, p, b in zip(districts, workers, pu, bpu, strict=True):
+        _workforce(district.code, 2025, w, SRC_BANGKALAN_SPLIT, as_of)
+        _counts(district.code, as_of, p + b, SRC_BANGKALAN_SPLIT, pu=p, bpu=b)
+
+    # Bali: 935,079 participants of 1,873,899 working people (reported as 50.88 %; the division
+    # gives 49.90 %, which is why every figure keeps its source).
+    bali_as_of = dt.date(2025, 3, 31)
+    _workforce("51", 2025, 1_873_899, SRC_BALI, bali_as_of)
+    _counts("51", bali_as_of, 935_079, SRC_BALI)
+    _target("51", 2025, "67.28", f"{SRC_KEMENDAGRI} ({SRC_BALI})", dt.date(2025, 4, 30))
+    for code, w, active, reported in BALI_REGENCIES:
+        _workforce(code, 2025, w, f"{SRC_BALI}; {ASSUMED}", bali_as_of)
+        _counts(code, bali_as_of, active, f"{SRC_BALI}; {reported}, participants derived from it")
+
+    code, w, active = BENGKULU
+    bengkulu_as_of = dt.date(2025, 7, 5)
+    _workforce(code, 2025, w, f"{SRC_BENGKULU}; {ASSUMED}", bengkulu_as_of)
+    _counts(code, bengkulu_as_of, active, f"{SRC_BENGKULU}; 28 % reported, participants derived from it")
+    _target(code, 2025, "48.00", f"{SRC_KEMENDAGRI} ({SRC_BENGKULU})", bengkulu_as_of)
+
+    log(f"Coverage facts: Bangkalan and its {len(districts)} districts, Bali, Badung, Bangli, Bengkulu.")
+
+
+def _workforce(code, year, workers, source, as_of):
+    WorkforceEstimate.objects.update_or_create(
+        region_id=code, year=year, defaults={"workers": workers, "source": source, "as_of": as_of}
+    )
+
+
+def _counts(code, as_of, total, source, **segments):
+    defaults = {"total": total, "source": source, "pu": None, "bpu": None, "jakon": None, "pmi": None}
+    MembershipCount.objects.update_or_create(region_id=code, as_of=as_of, defaults={**defaults, **segments})
+
+
+def _target(code, year, percent, source, as_of):
+    CoverageTarget.objects.update_or_create(
+        region_id=code, year=year, defaults={"percent": Decimal(percent), "source": source, "as_of": as_of}
+    )

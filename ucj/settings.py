@@ -213,7 +213,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host, or kombu warns on every send
 CELERY_RESULT_BACKEND = None
 # Embedded mode: no broker, tasks run in-process at the point they are sent (after commit).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -68,7 +68,12 @@ def test_seed_demo_builds_bangkalan_and_running_it_twice_is_safe(capsys):
     assert (count.total, count.pu) == (71_500, 41_000)
     assert round(count.total / workforce.workers * 100, 1) == 14.3
     assert CoverageTarget.objects.get(region_id="51", year=2025).percent == Decimal("67.28")
-    assert WorkforceEstimate.objects.count() == 2 and MembershipCount.objects.count() == 2
+    # Bangkalan, its 18 districts, Bali, Badung, Bangli, Bengkulu: once each after two runs.
+    assert WorkforceEstimate.objects.count() == MembershipCount.objects.count() == 1 + 18 + 4
+    assert sum(MembershipCount.objects.filter(region__parent_id="35.26").values_list("total", flat=True)) == 71_500
+    assert sum(WorkforceEstimate.objects.filter(region__parent_id="35.26").values_list("workers", flat=True)) == (
+        500_000
+    )
 
 
 def test_seed_demo_refuses_a_deployment_without_force(settings):

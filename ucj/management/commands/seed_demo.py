@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import module_has_submodule
 
-from ucj.demo import DEMO_PASSWORD
+from ucj.coverage import engine
+from ucj.demo import COVERAGE_ROOTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -29,3 +30,8 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed(password=password, log=self.stdout.write)
+        # Coverage as the demo stands, whether or not a worker is running: every region of the
+        # demo's regencies and provinces, and whatever the apps' demos marked stale.
+        rebuilt = engine.recalculate_regions(COVERAGE_ROOTS, subtree=True)
+        stale = engine.recalculate_stale()
+        self.stdout.write(f"Coverage: {rebuilt.regions + stale.regions} snapshots.")
