@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,19 @@ def real_worker(queue: str):
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+def wait_until_ready(worker, log, *, timeout: float = 60) -> None:
+    """Block until the worker answers a control ping, so that timings exclude its start-up."""
+    from ucj.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"the worker stopped:\n{worker_output(log)}")
+        if app.control.ping(timeout=0.5):
+            return
+    pytest.fail(f"the worker did not answer within {timeout} s:\n{worker_output(log)}")
 
 
 def worker_output(log) -> str:

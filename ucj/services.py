@@ -1,6 +1,7 @@
 """Writes of the core: regions, users and their assignments, and the audit record."""
 
 import logging
+import time
 from dataclasses import dataclass
 
 from celery import current_app
@@ -223,19 +224,25 @@ def coverage_mark_stale(*, region_codes, reason: str = "") -> int:
 
 # The recalculation task, by name: the core floor does not import the coverage engine above it.
 COVERAGE_TASK = "ucj.tasks.coverage_recalculate"
-COVERAGE_PENDING = "ucj:coverage:pending"
+COVERAGE_PENDING = "ucj:coverage:pending"  # a recalculation is queued and has not started
+COVERAGE_LAST_RUN = "ucj:coverage:last-run"  # when the last one started (time.time())
 
 
 def coverage_schedule() -> bool:
-    """Ask for a coverage recalculation shortly, once per burst: the first change of a burst sends
-    the task with a short delay and the changes after it, until the task starts, send nothing (the
-    task consumes every stale mark it finds). If the broker cannot be reached the change stands;
-    the periodic sweep recalculates it later. Returns whether a task was sent."""
-    delay = settings.UCJ_COVERAGE_DELAY
-    if not cache.add(COVERAGE_PENDING, 1, timeout=int(delay) + 60):
+    """Ask for a coverage recalculation, once per burst: a change after a quiet spell is counted
+    within about a second (UCJ_COVERAGE_DELAY); changes while a recalculation is queued send
+    nothing (it consumes every stale mark it finds); and the next run starts no sooner than
+    UCJ_COVERAGE_INTERVAL seconds after the last, so a minute of activations costs a couple of
+    recalculations, not one each. If the broker cannot be reached the change stands; the
+    periodic sweep recalculates it. Returns whether a task was sent."""
+    last = cache.get(COVERAGE_LAST_RUN)
+    wait = settings.UCJ_COVERAGE_DELAY
+    if last is not None:
+        wait = max(wait, settings.UCJ_COVERAGE_INTERVAL - (time.time() - last))
+    if not cache.add(COVERAGE_PENDING, 1, timeout=int(wait) + 60):
         return False
     try:
-        current_app.tasks[COVERAGE_TASK].apply_async(countdown=delay)
+        current_app.tasks[COVERAGE_TASK].apply_async(countdown=wait)
     except Exception:  # the broker is down: the beat sweep catches up
         cache.delete(COVERAGE_PENDING)
         log.warning("coverage recalculation could not be queued; the periodic sweep will do it", exc_info=True)

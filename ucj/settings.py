@@ -222,6 +222,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks sent with a countdown (the coverage recalculation) start within 0.1 s of it, not 1 s.
+CELERY_WORKER_TIMER_PRECISION = 0.1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -245,9 +247,11 @@ CELERY_BEAT_SCHEDULE = {
 UCJ_COVERAGE_BANDS = tuple(float(x) for x in env_list("UCJ_COVERAGE_BANDS", "20,40,60"))
 if len(UCJ_COVERAGE_BANDS) != 3 or sorted(UCJ_COVERAGE_BANDS) != list(UCJ_COVERAGE_BANDS):
     raise ImproperlyConfigured("UCJ_COVERAGE_BANDS takes three rising percentages, such as 20,40,60.")
-# Seconds a coverage recalculation waits after the first change of a burst, so that a burst of
-# activations costs about one recalculation.
-UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "1"))
+# Coverage recalculation after a change: it starts UCJ_COVERAGE_DELAY seconds after the first
+# change of a burst, and no sooner than UCJ_COVERAGE_INTERVAL seconds after the previous run
+# (coalescing bursts). Coalescing across web processes needs a shared cache (CACHE_URL).
+UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "0.5"))
+UCJ_COVERAGE_INTERVAL = float(os.environ.get("UCJ_COVERAGE_INTERVAL", "30"))
 
 # --- Production hardening (checked by `manage.py check --deploy`) -------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the reverse proxy sets it

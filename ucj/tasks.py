@@ -1,4 +1,5 @@
 import logging
+import time
 
 from celery import shared_task
 from django.core.cache import cache
@@ -7,7 +8,7 @@ from django.utils import timezone
 from enrollment.selectors import coverage_villages_changing
 from ucj.coverage import engine
 from ucj.models import WorkerHeartbeat
-from ucj.services import COVERAGE_PENDING, coverage_mark_stale
+from ucj.services import COVERAGE_LAST_RUN, COVERAGE_PENDING, coverage_mark_stale
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,11 @@ def coverage_recalculate() -> int:
     burst) and by beat every few minutes as a sweep; running it twice, or in two workers at once,
     gives the same snapshots (the second waits for the first and finds nothing left)."""
     # Changes from now on must send a new task: this run may already have read the marks.
+    started = time.time()
     cache.delete(COVERAGE_PENDING)
     result = engine.recalculate_stale()
     if result.stale:
+        cache.set(COVERAGE_LAST_RUN, started, timeout=3600)  # a sweep that found nothing does not count
         log.info("coverage: %s stale marks, %s snapshots %s", result.stale, result.regions, result.levels)
     return result.regions
 

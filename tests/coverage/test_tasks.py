@@ -7,6 +7,7 @@ import io
 import time
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,14 +16,16 @@ from rest_framework.test import APIClient
 
 from enrollment import services
 from enrollment.models import BatchMember
-from tests.coverage.conftest import BANGKALAN, VILLAGE, counts, workforce
+from tests.coverage.conftest import BANGKALAN, DAY, VILLAGE, counts, workforce
 from tests.enrollment.conftest import import_rows, make_nik, member_row, new_batch
+from tests.enrollment.test_concurrency import run_together
 from tests.factories import user_with
-from tests.workers import real_worker, require_redis_and_postgres, worker_output
+from tests.workers import real_worker, require_redis_and_postgres, wait_until_ready, worker_output
 from ucj import tasks
 from ucj.celery import app as celery_app
+from ucj.coverage import engine
 from ucj.models import ROOT_CODE, CoverageSnapshot, Role, StaleRegion
-from ucj.services import COVERAGE_PENDING, COVERAGE_TASK, coverage_mark_stale, coverage_schedule
+from ucj.services import COVERAGE_LAST_RUN, COVERAGE_PENDING, COVERAGE_TASK, coverage_mark_stale, coverage_schedule
 
 CHAIN = [VILLAGE, "35.26.02", BANGKALAN, "35", ROOT_CODE]
 
@@ -45,17 +48,32 @@ def sent(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_burst_of_a_hundred_changes_sends_one_recalculation(sent, django_capture_on_commit_callbacks, settings):
-    settings.UCJ_COVERAGE_DELAY = 1
+    settings.UCJ_COVERAGE_DELAY, settings.UCJ_COVERAGE_INTERVAL = 0.5, 30
     for _ in range(100):
         with django_capture_on_commit_callbacks(execute=True):
             coverage_mark_stale(region_codes=[VILLAGE], reason="batch.activate")
-    assert sent == [1]
+    assert sent == [0.5]  # the first change of a quiet spell is counted at once
     assert StaleRegion.objects.filter(region_id=VILLAGE).count() == 1
-    # Once the task has started, the next change asks for another run.
+
+
+@pytest.mark.django_db
+def test_changes_right_after_a_recalculation_wait_for_the_interval(sent, batch_in_state, settings):
+    settings.UCJ_COVERAGE_DELAY, settings.UCJ_COVERAGE_INTERVAL = 0.5, 30
+    coverage_mark_stale(region_codes=[VILLAGE])
+    tasks.coverage_recalculate()  # the run starts: the next change must send a new task
+    for _ in range(50):
+        assert coverage_schedule() in (True, False)
+    assert len(sent) == 1 and 29 < sent[0] <= 30  # one task, at the end of the interval
     cache.delete(COVERAGE_PENDING)
-    with django_capture_on_commit_callbacks(execute=True):
-        coverage_mark_stale(region_codes=[VILLAGE])
-    assert sent == [1, 1]
+    cache.delete(COVERAGE_LAST_RUN)  # long after: quick again
+    assert coverage_schedule() is True and sent[-1] == 0.5
+
+
+@pytest.mark.django_db
+def test_a_sweep_that_finds_nothing_does_not_delay_the_next_change(sent, settings):
+    settings.UCJ_COVERAGE_DELAY = 0.5
+    tasks.coverage_recalculate()
+    assert coverage_schedule() is True and sent == [0.5]
 
 
 @pytest.mark.django_db
@@ -117,7 +135,7 @@ def test_recalculate_coverage_command(capsys):
     assert CoverageSnapshot.objects.filter(region_id__in=["35", ROOT_CODE]).count() == 2
     call_command("recalculate_coverage", "--all")
     assert "level 4" in capsys.readouterr().out
-    with pytest.raises(CommandError, match="No region has the code 99.99"):
+    with pytest.raises(CommandError, match=r"No region has the code 99\.99"):
         call_command("recalculate_coverage", "--region", "99.99")
 
 
@@ -152,6 +170,7 @@ def test_an_activation_through_the_api_reaches_the_national_snapshot_through_a_r
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("coverage")
     with real_worker("coverage") as (worker, log):
+        wait_until_ready(worker, log)
         client = APIClient()
         client.force_authenticate(clerk)
         response = client.post(f"/api/v1/batches/{batch.pk}/activate/", {"file": confirmation})
@@ -176,4 +195,28 @@ def test_an_activation_through_the_api_reaches_the_national_snapshot_through_a_r
     assert snapshots[BANGKALAN].active == 71_504
     assert not StaleRegion.objects.exists()
     with capsys.disabled():
-        print(f"\nreal worker: activation commit → national snapshot in {elapsed:.2f} s (delay {1} s)")
+        delay = settings.UCJ_COVERAGE_DELAY
+        print(f"\nreal worker: activation commit → national snapshot in {elapsed:.2f} s (of which {delay} s delay)")
+
+
+# --- Two workers at once (PostgreSQL) --------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recalculations_at_once_give_the_same_snapshots_as_one(committed_db):
+    require_redis_and_postgres()
+    workforce(BANGKALAN, 500_000)
+    counts(BANGKALAN, 71_500)
+    villages = ["35.26.02.2001", "35.26.01.2008", "51.03.01.1002"]
+    # Marked as a change would, without its on_commit task (eager here, it would run at once).
+    StaleRegion.objects.bulk_create([StaleRegion(region_id=v, marked_at=timezone.now()) for v in villages])
+    results = run_together([lambda: engine.recalculate_stale(day=DAY)] * 2)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    # One of them did the work, the other waited for it and found nothing left.
+    assert sorted(r.stale for r in results) == [0, 3]
+    assert not StaleRegion.objects.exists()
+    together = {s.region_id: (s.workforce, s.active, s.percent) for s in CoverageSnapshot.objects.all()}
+    engine.recalculate_regions(villages, day=DAY)
+    alone = {s.region_id: (s.workforce, s.active, s.percent) for s in CoverageSnapshot.objects.all()}
+    assert together == alone
+    assert CoverageSnapshot.objects.filter(is_current=True).count() == len(alone) == 3 + 3 + 2 + 2 + 1
