@@ -2,6 +2,8 @@
 
 import datetime
 
+import django.utils.timezone
+
 from django.db import migrations, models
 
 
@@ -13,7 +15,7 @@ def coverage_periods(apps, schema_editor):
     members = BatchMember.objects.filter(state="accepted", batch__state__in=["active", "cancelled"])
     for member in members.select_related("batch").iterator():
         batch = member.batch
-        changed = (batch.state_changed_at or batch.updated_at).date()
+        changed = django.utils.timezone.localdate(batch.state_changed_at or batch.updated_at)
         if batch.state == "active":
             member.covered_from = max(batch.period_start, changed)
             member.covered_until = batch.period_end
@@ -21,12 +23,20 @@ def coverage_periods(apps, schema_editor):
             member.covered_from = batch.period_start
             member.covered_until = min(batch.period_end, changed - one_day)
         member.save(update_fields=["covered_from", "covered_until"])
+    # Their villages' coverage is computed by the next recalculation (the beat sweep).
+    StaleRegion = apps.get_model("ucj", "StaleRegion")
+    villages = set(members.values_list("participant__village_id", flat=True))
+    now = django.utils.timezone.now()
+    StaleRegion.objects.bulk_create(
+        [StaleRegion(region_id=code, marked_at=now, reason="migration") for code in villages], ignore_conflicts=True
+    )
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('enrollment', '0002_premium_rates_pp_44_2015'),
+        ('ucj', '0004_coverage_snapshot'),
     ]
 
     operations = [
