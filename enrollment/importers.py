@@ -9,15 +9,13 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from lokal import parse_nik
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from enrollment.models import (
     BatchKind,
@@ -30,12 +28,15 @@ from enrollment.models import (
     Position,
     Sex,
 )
-from ucj.errors import ValidationFailed
+from ucj import sheets
 from ucj.models import Region, code_in_subtree
+from ucj.sheets import MAX_FILE_BYTES as MAX_FILE_BYTES
+from ucj.sheets import CellError, Sheet, cell, date_cell, safe_cell, text_cell
+from ucj.sheets import error_report_csv as error_report_csv
 
-MAX_ROWS = 100_000
-MAX_CELL_CHARS = 255
-MAX_FILE_BYTES = 25 * 1024 * 1024
+# The generic reading and writing of spreadsheets lives in ucj.sheets; the names other modules
+# took from here stay importable. The member list keeps its own row limit (tests lower it).
+MAX_ROWS = sheets.MAX_ROWS
 CHUNK = 5_000  # rows per set-based query (well under SQLite's variable limit)
 MAX_AGE = 65
 
@@ -101,11 +102,6 @@ OCCUPATION_WORDS = [
     (OccupationGroup.TRADER, ("pedagang", "trader", "warung", "dagang")),
 ]
 MOBILE = re.compile(r"(?:\+62|62|0)(8[1-9]\d{7,10})")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
-
-
-def normalise_header(text) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text or "").lower()).split())
 
 
 def occupation_group(occupation: str, kind: str) -> str:
@@ -129,145 +125,12 @@ def position_of(text: str) -> str | None:
     return None
 
 
-# --- Reading a file -------------------------------------------------------------------------------
-
-
-@dataclass
-class Sheet:
-    columns: dict[str, int]  # field → column index
-    headers: list[str]  # as written, for messages
-    rows: list[tuple[int, list]]  # (row number in the spreadsheet, cells)
-
-
 def read_sheet(content: bytes, filename: str, *, headers: dict[str, tuple[str, ...]], required: Iterable[str]) -> Sheet:
-    """A CSV (comma, semicolon or tab; UTF-8 with or without BOM, else Windows-1252) or XLSX file
-    as rows of cells. Raises ValidationFailed for a file that cannot be read at all, has no
-    usable header, misses a required column or has too many rows."""
-    if not content or not content.strip():
-        raise ValidationFailed(_("The file is empty."))
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationFailed(
-            _("The file is larger than %(mb)s MB; split it.") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
-        )
-    if content[:4] == b"PK\x03\x04":
-        raw_rows = _xlsx_rows(content)
-    elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ValidationFailed(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV."))
-    else:
-        raw_rows = _csv_rows(content)
-
-    header_row = None
-    for number, cells in raw_rows:
-        if any(str(c).strip() for c in cells if c is not None):
-            header_row = (number, cells)
-            break
-    if header_row is None:
-        raise ValidationFailed(_("The file has no rows."))
-    written = [str(c).strip() if c is not None else "" for c in header_row[1]]
-    columns: dict[str, int] = {}
-    keys = [normalise_header(text) for text in written]
-    for name, accepted in headers.items():
-        # Aliases in their order of preference; the first column written with the best one wins.
-        for alias in accepted:
-            if alias in keys:
-                columns[name] = keys.index(alias)
-                break
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise ValidationFailed(
-            _("Missing column(s): %(missing)s. The first row must hold the column names, e.g. %(example)s.")
-            % {"missing": ", ".join(missing), "example": ", ".join(required)},
-            details=[{"row": header_row[0], "column": name, "message": _("Column not found.")} for name in missing],
-        )
-    rows = []
-    for number, cells in raw_rows:
-        if number <= header_row[0]:
-            continue
-        if not any(c is not None and str(c).strip() for c in cells):
-            continue  # blank lines between blocks are common in hand-made sheets
-        rows.append((number, cells))
-        if len(rows) > MAX_ROWS:
-            raise ValidationFailed(
-                _("The file has more than %(max)s rows; split it into several files.")
-                % {"max": number_format(MAX_ROWS, force_grouping=True)}
-            )
-    if not rows:
-        raise ValidationFailed(_("The file has a header but no data rows."))
-    return Sheet(columns=columns, headers=written, rows=rows)
-
-
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV (comma delimited)" in the system code page.
-        return content.decode("cp1252", errors="replace")
-
-
-def _csv_rows(content: bytes) -> list[tuple[int, list]]:
-    text = _decode(content)
-    if "\x00" in text:
-        raise ValidationFailed(_("The file is neither CSV text nor an XLSX workbook."))
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max([";", ",", "\t"], key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return _non_blank(enumerate(reader, start=1))
-    except csv.Error as exc:
-        raise ValidationFailed(
-            _("Row %(row)s cannot be read as CSV (%(error)s).") % {"row": reader.line_num, "error": exc}
-        ) from exc
-
-
-def _xlsx_rows(content: bytes) -> list[tuple[int, list]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationFailed(_("The XLSX file cannot be opened: is it damaged or protected?")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return _non_blank((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), 1))
-    except Exception as exc:  # a damaged part of the zip fails while reading, as any of several errors
-        raise ValidationFailed(_("The XLSX file cannot be read to its end: is it damaged?")) from exc
-    finally:
-        workbook.close()
-
-
-def _non_blank(numbered_rows) -> list[tuple[int, list]]:
-    """The rows that hold something, with their numbers. Stops one row past the limit (the header
-    plus MAX_ROWS plus one), so that an oversized file is refused rather than read to its end, and
-    blank lines never count toward the limit."""
-    rows = []
-    for number, cells in numbered_rows:
-        if any(c is not None and str(c).strip() for c in cells):
-            rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:
-                break
-    return rows
+    """`ucj.sheets.read_sheet` with the member list's row limit."""
+    return sheets.read_sheet(content, filename, headers=headers, required=required, max_rows=MAX_ROWS)
 
 
 # --- Cells ----------------------------------------------------------------------------------------
-
-
-class CellError(Exception):
-    pass
-
-
-def cell(cells: list, index: int | None):
-    if index is None or index >= len(cells):
-        return None
-    return cells[index]
-
-
-def text_cell(value, limit: int = MAX_CELL_CHARS) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if len(text) > limit:
-        raise CellError(_("The cell is longer than %(max)s characters.") % {"max": limit})
-    return text
 
 
 def digits_cell(value, *, length: int, label: str) -> str:
@@ -292,20 +155,6 @@ def digits_cell(value, *, length: int, label: str) -> str:
     if not re.fullmatch(rf"\d{{{length}}}", text):
         raise CellError(_("The %(label)s must be %(n)s digits.") % {"label": label, "n": length})
     return text
-
-
-def date_cell(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = text_cell(value)
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise CellError(_("Not a date: write it as DD/MM/YYYY or YYYY-MM-DD."))
 
 
 def sex_cell(value) -> str:
@@ -614,14 +463,6 @@ EXPORT_COLUMNS = [
 ]
 
 
-def safe_cell(value):
-    """A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed
-    with an apostrophe, so an exported file cannot carry formula injection."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_rows(batch: EnrollmentBatch) -> Iterator[list]:
     programmes = "+".join(p.upper() for p in batch.programmes)
     members = (
@@ -667,12 +508,3 @@ def export_xlsx(batch: EnrollmentBatch) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def error_report_csv(errors: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["row", "column", "message"])
-    for e in errors:
-        writer.writerow([e.get("row", ""), safe_cell(e.get("column", "")), safe_cell(e.get("message", ""))])
-    return out.getvalue().encode("utf-8-sig")
