@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
+from ucj.coverage import facts
+from ucj.coverage.importers import MEMBERSHIP, TARGETS, WORKFORCE
 from ucj.models import (
     Assignment,
     AuditEvent,
@@ -66,28 +70,76 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["hostname", "last_seen"]
 
 
+class FactAdminForm(forms.ModelForm):
+    """The rules of `ucj.coverage.facts` on the admin's form, so that a figure the service would
+    refuse comes back as a form error rather than a failed save."""
+
+    fact_kind = ""
+
+    def clean(self):
+        data = super().clean()
+        kind = facts.KINDS[self.fact_kind]
+        values = {name: data.get(name) for name in (kind.key, *kind.fields) if data.get(name) is not None}
+        if "source" in kind.fields:
+            values["source"] = data.get("source") or ""
+        for name, message in facts.fact_errors(kind, values):
+            self.add_error(name if name in self.fields else None, message)
+        return data
+
+
+class FactAdmin(admin.ModelAdmin):
+    """Coverage figures: saved and deleted through `ucj.coverage.facts`, so that every change is
+    audited and marks the region's coverage stale. The region and the year (or date) are the
+    figure's identity: to move a figure, delete it and add it where it belongs."""
+
+    fact_kind = ""
+    raw_id_fields = ["region"]
+    list_select_related = ["region"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = type("Form", (FactAdminForm,), {"fact_kind": self.fact_kind})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["region", facts.KINDS[self.fact_kind].key] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        kind = facts.KINDS[self.fact_kind]
+        saved = getattr(facts, f"{kind.action}_save")(
+            actor=request.user,
+            region_code=obj.region_id,
+            **{name: getattr(obj, name) for name in (kind.key, *kind.fields)},
+        )
+        obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
+
+    def delete_model(self, request, obj):
+        facts.fact_delete(actor=request.user, obj=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                facts.fact_delete(actor=request.user, obj=obj)
+
+
 @admin.register(WorkforceEstimate)
-class WorkforceEstimateAdmin(admin.ModelAdmin):
+class WorkforceEstimateAdmin(FactAdmin):
+    fact_kind = WORKFORCE
     list_display = ["region", "year", "workers", "source", "as_of"]
     list_filter = ["year"]
     search_fields = ["region__code", "region__name", "source"]
-    raw_id_fields = ["region"]
-    list_select_related = ["region"]
 
 
 @admin.register(CoverageTarget)
-class CoverageTargetAdmin(admin.ModelAdmin):
-    list_display = ["region", "year", "percent", "source"]
+class CoverageTargetAdmin(FactAdmin):
+    fact_kind = TARGETS
+    list_display = ["region", "year", "percent", "source", "as_of"]
     list_filter = ["year"]
-    search_fields = ["region__code", "region__name"]
-    raw_id_fields = ["region"]
-    list_select_related = ["region"]
+    search_fields = ["region__code", "region__name", "source"]
 
 
 @admin.register(MembershipCount)
-class MembershipCountAdmin(admin.ModelAdmin):
+class MembershipCountAdmin(FactAdmin):
+    fact_kind = MEMBERSHIP
     list_display = ["region", "as_of", "total", "pu", "bpu", "jakon", "pmi", "source"]
     date_hierarchy = "as_of"
     search_fields = ["region__code", "region__name", "source"]
-    raw_id_fields = ["region"]
-    list_select_related = ["region"]
