@@ -41,13 +41,13 @@ from enrollment.serializers import (
     AuditEventSerializer,
     BatchMemberSerializer,
     BatchSerializer,
-    ErrorSerializer,
     ExportQuerySerializer,
     ImportJobSerializer,
     ParticipantSerializer,
     ReasonSerializer,
     UploadSerializer,
 )
+from ucj.api_base import ErrorSerializer
 from ucj.errors import ValidationFailed
 
 ERRORS = {

@@ -411,10 +411,3 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = ["id", "at", "actor", "action", "reason", "data"]
         read_only_fields = fields
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The error shape of every endpoint (DESIGN §4)."""
-
-    detail = serializers.CharField()
-    errors = serializers.JSONField(required=False)

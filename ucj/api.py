@@ -1,17 +1,21 @@
-"""The core's REST API: regions (scoped) and token authentication."""
+"""The core's REST API: regions (scoped), their coverage, and token authentication."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from ucj import scope
+from ucj.api_base import ErrorSerializer
+from ucj.coverage import selectors as coverage_selectors
+from ucj.errors import ValidationFailed
 from ucj.models import REGION_CODE_PATTERN, Region
 from ucj.selectors import regions_with_child_counts
-from ucj.serializers import RegionSerializer
+from ucj.serializers import CoverageDetailSerializer, CoverageQuerySerializer, RegionSerializer
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -35,6 +39,52 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return regions_with_child_counts(scope.regions_for(self.request.user)).order_by("code")
+
+
+class CoverageViewSet(viewsets.ViewSet):
+    """Coverage of a region the user may see: its current snapshot with its children's."""
+
+    lookup_field = "code"
+    lookup_value_regex = REGION_CODE_PATTERN
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "code",
+                str,
+                OpenApiParameter.PATH,
+                pattern=f"^(?:{REGION_CODE_PATTERN})$",
+                description="Region code, e.g. 35.26",
+            ),
+            CoverageQuerySerializer,
+        ],
+        responses={
+            200: CoverageDetailSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="A query parameter is not valid."),
+            404: OpenApiResponse(ErrorSerializer, description="Not found, or outside your regions."),
+        },
+        description="The region's current coverage (UCJ % with its denominator, target, gap, band and "
+        "sources) and its children's. A region never computed has `as_of: null`, null figures and "
+        '`missing: [{"figure": "snapshot"}]`. `?history=1` adds one point per day, from `since` if given.',
+    )
+    def retrieve(self, request, code=None, format=None):
+        region = scope.get_region_or_404(request.user, code)
+        query = CoverageQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise ValidationFailed(
+                " ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in query.errors.items()),
+                details=query.errors,
+            )
+        body = {
+            "region": region,
+            "snapshot": coverage_selectors.coverage_current(region=region),
+            "children": coverage_selectors.coverage_children(region=region),
+        }
+        if query.validated_data["history"]:
+            body["history"] = coverage_selectors.coverage_history(
+                region=region, since=query.validated_data.get("since")
+            )
+        return Response(CoverageDetailSerializer(body, context={"request": request}).data)
 
 
 class TokenView(ObtainAuthToken):

@@ -2,12 +2,19 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ucj.errors import ApplicationError
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error shape of every endpoint (DESIGN §4), for the OpenAPI schema."""
+
+    detail = serializers.CharField()
+    errors = serializers.JSONField(required=False)
 
 
 class Pagination(PageNumberPagination):

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
 from ucj import scope
-from ucj.models import CoverageTarget, MembershipCount, Region, WorkforceEstimate
+from ucj.models import Region
 
 
 def regions_with_child_counts(queryset: QuerySet[Region]) -> QuerySet[Region]:
@@ -50,13 +50,3 @@ def user_root_regions(*, user) -> QuerySet[Region]:
 
 def region_counts() -> dict[int, int]:
     return dict(Region.objects.values_list("level").annotate(n=Count("code")).order_by())
-
-
-def figures_on_record(*, region: Region) -> dict:
-    """The latest published figures kept for a region, each with its source and date: working
-    population, BPJS's count of active participants, and the target. Missing ones are None."""
-    return {
-        "workforce": WorkforceEstimate.objects.filter(region=region).order_by("-year").first(),
-        "membership": MembershipCount.objects.filter(region=region).order_by("-as_of").first(),
-        "target": CoverageTarget.objects.filter(region=region).order_by("-year").first(),
-    }

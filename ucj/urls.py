@@ -25,6 +25,7 @@ register_converter(RegionCodeConverter, "region")
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("regions", api.RegionViewSet, basename="region")
+router.register("coverage", api.CoverageViewSet, basename="coverage")
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("regions/", views.region_index, name="region-index"),
     path("regions/<region:code>/", views.region_detail, name="region-detail"),
     path("", include("enrollment.urls")),
+    path("", include("ucj.coverage.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ucj import scope, selectors
+from ucj.coverage import selectors as coverage_selectors
 from ucj.forms import RegionSearchForm
 from ucj.models import Region, Role, WorkerHeartbeat
 
@@ -40,10 +41,13 @@ def region_detail(request, code):
     region = scope.get_region_or_404(request.user, code)
     children = list(selectors.visible_children(parent=region, user=request.user))
     villages = selectors.village_counts_below(parent=region, user=request.user)
+    coverage = {child.code: snapshot for child, snapshot in coverage_selectors.coverage_children(region=region)}
     for child in children:
         by_kind = villages.get(child.code, {})
         child.desa_count = by_kind.get("desa", 0) + by_kind.get("desa_adat", 0)
         child.kelurahan_count = by_kind.get("kelurahan", 0)
+        child.coverage = coverage.get(child.code)
+        child.band_label = coverage_selectors.coverage_band_label(child.coverage.band if child.coverage else None)
     search = RegionSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     matches = None
@@ -61,7 +65,7 @@ def region_detail(request, code):
         {
             "region": region,
             "breadcrumbs": selectors.breadcrumbs(region=region, user=request.user),
-            "figures": selectors.figures_on_record(region=region),
+            "coverage": coverage_selectors.coverage_card(region=region),
             "children": children,
             "child_level": Region.Level(region.level + 1).label if region.level < Region.Level.VILLAGE else "",
             "show_villages": region.level < Region.Level.DISTRICT,

@@ -1,10 +1,10 @@
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from tests.factories import UserFactory, user_with
-from ucj.models import Region, Role, WorkforceEstimate
+from ucj.models import CoverageSnapshot, Region, Role, WorkforceEstimate
 
 PAGES = ["/", "/regions/", "/regions/35.26/", "/regions/51.03/", "/accounts/password/", "/admin/"]
 
@@ -166,12 +166,17 @@ def test_odd_input_is_a_clear_answer_never_a_server_error(client, admin_user):
 
 
 @pytest.mark.django_db
-def test_region_page_shows_the_figures_on_record_in_indonesian_format(client, clerk):
+def test_region_page_shows_the_demo_coverage_in_indonesian_format(client, clerk):
     call_command("seed_demo")
+    snapshot = CoverageSnapshot.objects.get(region_id="35.26", is_current=True)
     client.force_login(clerk)
     with translation.override("id"):
         page = client.get("/regions/35.26/").content.decode()
-    assert "500.000" in page and "71.500" in page and "PU 41.000" in page
+        percent = formats.number_format(snapshot.percent, 2)
+        pu = formats.number_format(snapshot.pu, force_grouping=True)
+    # 14.3 % of 500,000 from BPJS's 71,500, plus the demo's members active through UCJ.
+    assert percent.startswith("14,3") and f"{percent} %" in page
+    assert "500.000" in page and "71.500" in page and f"PU</abbr> {pu}" in page
     assert "beritadata.id" in page and "14 Mar 2025" in page
 
 
