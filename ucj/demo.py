@@ -102,6 +102,9 @@ def coverage_facts(*, log=print) -> None:
         _workforce(code, 2025, w, f"{SRC_BALI}; {ASSUMED}", bali_as_of)
         _counts(code, bali_as_of, active, f"{SRC_BALI}; {reported}, participants derived from it")
 
+    # The national target for 2025 (DESIGN §1: 52.15 %).
+    _target(ROOT_CODE, 2025, "52.15", SRC_KEMENDAGRI, dt.date(2025, 1, 1))
+
     code, w, active = BENGKULU
     bengkulu_as_of = dt.date(2025, 7, 5)
     _workforce(code, 2025, w, f"{SRC_BENGKULU}; {ASSUMED}", bengkulu_as_of)

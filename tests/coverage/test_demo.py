@@ -42,6 +42,7 @@ def test_seed_demo_shows_the_seed_figures(capsys):
     assert round(bangkalan.percent, 1) == Decimal("14.3")
     assert (bangkalan.pu, bangkalan.bpu) == (41_000 + officials, 30_500 + ucj - officials)
     assert snaps["35.26.01"].workforce and snaps[ROOT_CODE].ucj_active == ucj
+    assert snaps[ROOT_CODE].target_percent == Decimal("52.15")
     # Every district and village of the demo regions has a snapshot that says what it lacks.
     assert all(code in snaps for code in ("35.26.02.2001", "51.03.01", "17.01"))
     assert not StaleRegion.objects.exists()
