@@ -59,8 +59,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "ucj",
-    "outreach",
+    # Floors: outreach may use enrollment's services (leads into a batch), never the reverse; the
+    # demo of each app runs in this order.
     "enrollment",
+    "outreach",
 ]
 
 MIDDLEWARE = [
