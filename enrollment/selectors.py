@@ -268,14 +268,18 @@ def coverage_change(*, region_code: str, since, day) -> dict[str, int]:
     return out
 
 
-def coverage_villages_changing(*, day) -> list[str]:
-    """Villages where somebody starts counting on `day` or stopped counting the day before: the
-    daily recalculation marks them stale (a period that starts after its activation, or lapses)."""
-    yesterday = day - datetime.timedelta(days=1)
+def coverage_villages_changing(*, after, until) -> list[str]:
+    """Villages where somebody starts counting on a day in (after, until], or stopped counting the
+    day before one: marked stale by the daily recalculation (a period that starts after its
+    activation, or lapses)."""
+    one_day = datetime.timedelta(days=1)
     return sorted(
         set(
             _counted_members()
-            .filter(Q(covered_from=day) | Q(covered_until=yesterday))
+            .filter(
+                Q(covered_from__gt=after, covered_from__lte=until)
+                | Q(covered_until__gte=after, covered_until__lte=until - one_day)
+            )
             .values_list("participant__village_id", flat=True)
             .distinct()
         )

@@ -327,7 +327,7 @@ class CoverageSnapshot(models.Model):
     pmi = models.PositiveBigIntegerField(_("migrant workers (PMI)"), null=True, blank=True)
     bpjs_as_of = models.DateField(_("BPJS figure as of"), null=True, blank=True)
     ucj_active = models.PositiveIntegerField(_("active through UCJ batches"), default=0)
-    ucj_change = models.IntegerField(_("UCJ change since the BPJS figure"), default=0)
+    ucj_change = models.IntegerField(_("UCJ change since the BPJS figure"), null=True, blank=True)
     percent = models.DecimalField(_("UCJ %"), max_digits=7, decimal_places=2, null=True, blank=True)
     target_percent = models.DecimalField(_("target %"), max_digits=5, decimal_places=2, null=True, blank=True)
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
@@ -357,3 +357,22 @@ class CoverageSnapshot(models.Model):
     @property
     def segments(self) -> dict:
         return {"pu": self.pu, "bpu": self.bpu, "jakon": self.jakon, "pmi": self.pmi}
+
+
+class CoverageSchedule(models.Model):
+    """One row shared by every web process and worker: whether a coverage recalculation is queued,
+    when the last one that did work started (bursts are coalesced against it), and the last day
+    whose starting and lapsing protections were counted (so a missed night is caught up)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    pending_since = models.DateTimeField(_("recalculation queued at"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last recalculation at"), null=True, blank=True)
+    days_done = models.DateField(_("protection periods counted up to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coverage schedule")
+        verbose_name_plural = _("coverage schedule")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="coverage_schedule_single_row")]
+
+    def __str__(self):
+        return f"queued {self.pending_since}, last run {self.last_run_at}, days done {self.days_done}"

@@ -1,14 +1,13 @@
 """Writes of the core: regions, users and their assignments, and the audit record."""
 
+import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -18,7 +17,7 @@ from lokal import wilayah
 
 from ucj import scope
 from ucj.errors import ValidationFailed
-from ucj.models import ROOT_CODE, Assignment, AuditEvent, Region, Role, StaleRegion
+from ucj.models import ROOT_CODE, Assignment, AuditEvent, CoverageSchedule, Region, Role, StaleRegion
 
 log = logging.getLogger(__name__)
 
@@ -224,27 +223,47 @@ def coverage_mark_stale(*, region_codes, reason: str = "") -> int:
 
 # The recalculation task, by name: the core floor does not import the coverage engine above it.
 COVERAGE_TASK = "ucj.tasks.coverage_recalculate"
-COVERAGE_PENDING = "ucj:coverage:pending"  # a recalculation is queued and has not started
-COVERAGE_LAST_RUN = "ucj:coverage:last-run"  # when the last one started (time.time())
+
+
+def coverage_schedule_row() -> CoverageSchedule:
+    return CoverageSchedule.objects.get_or_create(pk=1)[0]
 
 
 def coverage_schedule() -> bool:
-    """Ask for a coverage recalculation, once per burst: a change after a quiet spell is counted
-    within about a second (UCJ_COVERAGE_DELAY); changes while a recalculation is queued send
-    nothing (it consumes every stale mark it finds); and the next run starts no sooner than
-    UCJ_COVERAGE_INTERVAL seconds after the last, so a minute of activations costs a couple of
-    recalculations, not one each. If the broker cannot be reached the change stands; the
-    periodic sweep recalculates it. Returns whether a task was sent."""
-    last = cache.get(COVERAGE_LAST_RUN)
+    """Ask for a coverage recalculation, once per burst, across every web process (the claim is a
+    conditional update of one shared row): a change after a quiet spell is counted within about a
+    second (UCJ_COVERAGE_DELAY); changes while a recalculation is queued send nothing (it consumes
+    every stale mark it finds); and a run starts no sooner than UCJ_COVERAGE_INTERVAL seconds after
+    the last one that did work, so a minute of activations costs a couple of recalculations. If
+    the broker cannot be reached the change stands and the periodic sweep recalculates it.
+    Returns whether a task was sent."""
+    now = timezone.now()
+    row = coverage_schedule_row()
     wait = settings.UCJ_COVERAGE_DELAY
-    if last is not None:
-        wait = max(wait, settings.UCJ_COVERAGE_INTERVAL - (time.time() - last))
-    if not cache.add(COVERAGE_PENDING, 1, timeout=int(wait) + 60):
+    if row.last_run_at is not None:
+        wait = max(wait, settings.UCJ_COVERAGE_INTERVAL - (now - row.last_run_at).total_seconds())
+    # A task queued long ago and never started was lost (a broker restarted empty): send again.
+    lost = now - dt.timedelta(seconds=wait + 300)
+    queued = Q(pending_since__isnull=True) | Q(pending_since__lt=lost)
+    if not CoverageSchedule.objects.filter(queued, pk=1).update(pending_since=now):
         return False
     try:
         current_app.tasks[COVERAGE_TASK].apply_async(countdown=wait)
     except Exception:  # the broker is down: the beat sweep catches up
-        cache.delete(COVERAGE_PENDING)
+        CoverageSchedule.objects.filter(pk=1, pending_since=now).update(pending_since=None)
         log.warning("coverage recalculation could not be queued; the periodic sweep will do it", exc_info=True)
         return False
     return True
+
+
+def coverage_run_started() -> dt.datetime:
+    """A recalculation starts: changes from now on must send a new task (this run may already have
+    read the marks). Returns the start, for coverage_run_done."""
+    coverage_schedule_row()
+    CoverageSchedule.objects.filter(pk=1).update(pending_since=None)
+    return timezone.now()
+
+
+def coverage_run_done(started: dt.datetime) -> None:
+    """A recalculation that did work: the next one waits for the interval from its start."""
+    CoverageSchedule.objects.filter(pk=1).update(last_run_at=started)

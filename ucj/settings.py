@@ -241,7 +241,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ucj.tasks.worker_heartbeat", "schedule": crontab(minute="*")},
     # Catches any change whose recalculation could not be queued (broker down, worker killed).
     "coverage-sweep": {"task": "ucj.tasks.coverage_recalculate", "schedule": crontab(minute="*/5")},
-    "coverage-daily": {"task": "ucj.tasks.coverage_daily", "schedule": crontab(hour=0, minute=15)},
+    # Hourly, so that a night the beat or the workers missed is caught up; once a day it works.
+    "coverage-daily": {"task": "ucj.tasks.coverage_daily", "schedule": crontab(minute=15)},
 }
 
 # --- Coverage --------------------------------------------------------------------------------------
@@ -254,6 +255,11 @@ if len(UCJ_COVERAGE_BANDS) != 3 or sorted(UCJ_COVERAGE_BANDS) != list(UCJ_COVERA
 # (coalescing bursts). Coalescing across web processes needs a shared cache (CACHE_URL).
 UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "0.5"))
 UCJ_COVERAGE_INTERVAL = float(os.environ.get("UCJ_COVERAGE_INTERVAL", "30"))
+
+# --- Outreach --------------------------------------------------------------------------------------
+# For this many hours after an outreach event is logged, the officer who logged it (and the
+# co-officers on it) may still change it; after that only a supervisor or an administrator may.
+OUTREACH_EDIT_HOURS = int(os.environ.get("OUTREACH_EDIT_HOURS", "72"))
 
 # --- Production hardening (checked by `manage.py check --deploy`) -------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the reverse proxy sets it

@@ -1,14 +1,14 @@
+import datetime as dt
 import logging
-import time
 
 from celery import shared_task
-from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from enrollment.selectors import coverage_villages_changing
 from ucj.coverage import engine
-from ucj.models import WorkerHeartbeat
-from ucj.services import COVERAGE_LAST_RUN, COVERAGE_PENDING, coverage_mark_stale
+from ucj.models import CoverageSchedule, WorkerHeartbeat
+from ucj.services import coverage_mark_stale, coverage_run_done, coverage_run_started, coverage_schedule_row
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,26 @@ def coverage_recalculate() -> int:
     """Recompute every region marked stale and its ancestors. Sent shortly after a change (once per
     burst) and by beat every few minutes as a sweep; running it twice, or in two workers at once,
     gives the same snapshots (the second waits for the first and finds nothing left)."""
-    # Changes from now on must send a new task: this run may already have read the marks.
-    started = time.time()
-    cache.delete(COVERAGE_PENDING)
+    started = coverage_run_started()
     result = engine.recalculate_stale()
     if result.stale:
-        cache.set(COVERAGE_LAST_RUN, started, timeout=3600)  # a sweep that found nothing does not count
+        coverage_run_done(started)  # a sweep that found nothing does not delay the next change
         log.info("coverage: %s stale marks, %s snapshots %s", result.stale, result.regions, result.levels)
     return result.regions
 
 
 @shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
 def coverage_daily() -> int:
-    """After midnight: people whose protection starts today or lapsed yesterday change their
-    villages' coverage without anybody doing anything; mark those villages and recalculate."""
-    villages = coverage_villages_changing(day=timezone.localdate())
-    coverage_mark_stale(region_codes=villages, reason="coverage.daily")
+    """People whose protection starts or lapses change their villages' coverage without anybody
+    doing anything: mark the villages of every day since the last one counted (beat runs this
+    hourly, so a missed night is caught up) and recalculate."""
+    today = timezone.localdate()
+    done = coverage_schedule_row().days_done or today - dt.timedelta(days=1)
+    if done >= today:
+        return 0
+    done = max(done, today - dt.timedelta(days=366))
+    with transaction.atomic():
+        villages = coverage_villages_changing(after=done, until=today)
+        coverage_mark_stale(region_codes=villages, reason="coverage.daily")
+        CoverageSchedule.objects.filter(pk=1).update(days_done=today)
     return engine.recalculate_stale().regions

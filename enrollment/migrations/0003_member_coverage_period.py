@@ -8,24 +8,35 @@ from django.db import migrations, models
 
 
 def coverage_periods(apps, schema_editor):
-    """Members accepted before the period fields existed: covered from the batch's activation
-    (never before its period) to its end; a cancelled batch's members until the day before."""
+    """Members accepted before the period fields existed count from their batch's activation
+    (never before its period; the audit record holds when it was) to its end, or for a cancelled
+    batch until the day before its cancellation. One update per batch."""
+    EnrollmentBatch = apps.get_model("enrollment", "EnrollmentBatch")
     BatchMember = apps.get_model("enrollment", "BatchMember")
-    one_day = datetime.timedelta(days=1)
-    members = BatchMember.objects.filter(state="accepted", batch__state__in=["active", "cancelled"])
-    for member in members.select_related("batch").iterator():
-        batch = member.batch
-        changed = django.utils.timezone.localdate(batch.state_changed_at or batch.updated_at)
-        if batch.state == "active":
-            member.covered_from = max(batch.period_start, changed)
-            member.covered_until = batch.period_end
-        else:
-            member.covered_from = batch.period_start
-            member.covered_until = min(batch.period_end, changed - one_day)
-        member.save(update_fields=["covered_from", "covered_until"])
-    # Their villages' coverage is computed by the next recalculation (the beat sweep).
+    AuditEvent = apps.get_model("ucj", "AuditEvent")
     StaleRegion = apps.get_model("ucj", "StaleRegion")
-    villages = set(members.values_list("participant__village_id", flat=True))
+    local = django.utils.timezone.localdate
+    villages = set()
+    for batch in EnrollmentBatch.objects.filter(state__in=["active", "cancelled"]).iterator():
+        members = BatchMember.objects.filter(batch=batch, state="accepted")
+        activated = (
+            AuditEvent.objects.filter(
+                target_type="enrollment.enrollmentbatch", target_id=str(batch.pk), action="batch.activate"
+            )
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        if activated is None and batch.state == "active":
+            activated = batch.state_changed_at or batch.updated_at
+        if activated is None:
+            continue
+        until = batch.period_end
+        if batch.state == "cancelled":
+            until = min(until, local(batch.state_changed_at or batch.updated_at) - datetime.timedelta(days=1))
+        if members.update(covered_from=max(batch.period_start, local(activated)), covered_until=until):
+            villages.update(members.values_list("participant__village_id", flat=True).distinct())
+    # Their villages' coverage is computed by the next recalculation (the beat sweep).
     now = django.utils.timezone.now()
     StaleRegion.objects.bulk_create(
         [StaleRegion(region_id=code, marked_at=now, reason="migration") for code in villages], ignore_conflicts=True

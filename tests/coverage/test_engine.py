@@ -328,6 +328,39 @@ def test_a_mark_made_during_the_run_is_kept_for_the_next(monkeypatch, bangkalan_
 def test_one_village_costs_its_ancestors_not_the_country(bangkalan_figures, django_assert_max_num_queries):
     coverage_mark_stale(region_codes=[VILLAGE])
     with django_assert_max_num_queries(40):
-        result = engine.recalculate_stale(day=DAY)
+        result = engine.recalculate_stale()  # today: no check for newer snapshots
     assert result.regions == 5
     assert CoverageSnapshot.objects.count() == 5
+
+
+def test_recalculating_an_earlier_day_leaves_the_newer_snapshot_current(bangkalan_figures):
+    recalc(BANGKALAN, day=DAY)
+    recalc(BANGKALAN, day=DAY - dt.timedelta(days=1))
+    rows = CoverageSnapshot.objects.filter(region_id=BANGKALAN).order_by("date")
+    assert [(r.date, r.is_current) for r in rows] == [(DAY - dt.timedelta(days=1), False), (DAY, True)]
+
+
+def test_a_full_rebuild_keeps_the_marks_made_while_it_ran(monkeypatch):
+    coverage_mark_stale(region_codes=[VILLAGE], reason="before")
+    real = engine._compute_level
+
+    def meanwhile(level, codes, day):
+        if level == 0:
+            StaleRegion.objects.update_or_create(
+                region_id=SOCAH, defaults={"marked_at": timezone.now(), "reason": "during"}
+            )
+        return real(level, codes, day)
+
+    monkeypatch.setattr(engine, "_compute_level", meanwhile)
+    result = engine.recalculate_all(day=DAY)
+    assert result.stale == 1
+    assert list(StaleRegion.objects.values_list("region_id", "reason")) == [(SOCAH, "during")]
+
+
+def test_without_a_bpjs_figure_there_is_no_change_to_report(batch_in_state):
+    active_batch(batch_in_state, 2)
+    engine.recalculate_stale(day=DAY)
+    village, regency = current(VILLAGE), current(BANGKALAN)
+    assert village.ucj_active == regency.ucj_active == 2
+    assert village.ucj_change is None and regency.ucj_change is None
+    assert village.active is None and regency.active is None

@@ -360,6 +360,17 @@ def test_membership_import_reads_segments_and_a_file_without_them_keeps_those_on
     assert (count.total, count.pu, count.bpu, count.source) == (72_000, 41_000, 30_000, "BPJS")
 
 
+def test_a_new_total_below_the_segments_kept_on_record_is_refused(clerk):
+    headers = ["region_code", "as_of", "total", "pu", "bpu", "source"]
+    import_(clerk, "membership", csv_bytes(headers, [[BANGKALAN, "2025-03-31", 1_000, 800, 200, "BPJS"]]))
+    totals_only = csv_bytes(["region_code", "as_of", "total", "source"], [[BANGKALAN, "2025-03-31", 500, "BPJS"]])
+    errors = refused(clerk, "membership", totals_only)
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "total")]
+    assert "PU 800, BPU 200" in errors[0]["message"]
+    count = MembershipCount.objects.get()
+    assert (count.total, count.pu, count.bpu) == (1_000, 800, 200)
+
+
 def test_a_default_source_fills_rows_without_one_and_a_missing_source_is_a_problem(clerk):
     headers = ["region_code", "year", "workers", "source", "as_of"]
     rows = [[BANGKALAN, 2024, 500_000, "", "31/08/2024"], [SOCAH, 2024, 41_000, "BPS Bangkalan", "31/08/2024"]]

@@ -8,9 +8,9 @@ import time
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -24,8 +24,8 @@ from tests.workers import real_worker, require_redis_and_postgres, wait_until_re
 from ucj import tasks
 from ucj.celery import app as celery_app
 from ucj.coverage import engine
-from ucj.models import ROOT_CODE, CoverageSnapshot, Role, StaleRegion
-from ucj.services import COVERAGE_LAST_RUN, COVERAGE_PENDING, COVERAGE_TASK, coverage_mark_stale, coverage_schedule
+from ucj.models import ROOT_CODE, CoverageSchedule, CoverageSnapshot, Region, Role, StaleRegion
+from ucj.services import COVERAGE_TASK, coverage_mark_stale, coverage_schedule, coverage_schedule_row
 
 CHAIN = [VILLAGE, "35.26.02", BANGKALAN, "35", ROOT_CODE]
 
@@ -57,16 +57,35 @@ def test_a_burst_of_a_hundred_changes_sends_one_recalculation(sent, django_captu
 
 
 @pytest.mark.django_db
-def test_changes_right_after_a_recalculation_wait_for_the_interval(sent, batch_in_state, settings):
+def test_changes_right_after_a_recalculation_wait_for_the_interval(sent, settings):
     settings.UCJ_COVERAGE_DELAY, settings.UCJ_COVERAGE_INTERVAL = 0.5, 30
     coverage_mark_stale(region_codes=[VILLAGE])
-    tasks.coverage_recalculate()  # the run starts: the next change must send a new task
-    for _ in range(50):
-        assert coverage_schedule() in (True, False)
-    assert len(sent) == 1 and 29 < sent[0] <= 30  # one task, at the end of the interval
-    cache.delete(COVERAGE_PENDING)
-    cache.delete(COVERAGE_LAST_RUN)  # long after: quick again
-    assert coverage_schedule() is True and sent[-1] == 0.5
+    tasks.coverage_recalculate()  # a run that did work
+    results = [coverage_schedule() for _ in range(50)]
+    assert results.count(True) == 1 and len(sent) == 1
+    assert 29 < sent[0] <= 30  # one task, at the end of the interval
+    CoverageSchedule.objects.update(pending_since=None, last_run_at=timezone.now() - dt.timedelta(minutes=5))
+    assert coverage_schedule() is True and sent[-1] == 0.5  # long after: quick again
+
+
+@pytest.mark.django_db
+def test_the_worker_starting_its_run_lets_the_next_change_send_a_task(sent, settings):
+    """The claim is a database row, not a per-process cache: a worker process that starts the
+    queued run frees it for every web process."""
+    settings.UCJ_COVERAGE_DELAY, settings.UCJ_COVERAGE_INTERVAL = 0.5, 0
+    assert coverage_schedule() is True and coverage_schedule() is False
+    assert CoverageSchedule.objects.get().pending_since is not None
+    tasks.coverage_recalculate()  # what the worker runs
+    assert CoverageSchedule.objects.get().pending_since is None
+    assert coverage_schedule() is True and len(sent) == 2
+
+
+@pytest.mark.django_db
+def test_a_task_queued_long_ago_and_never_started_is_sent_again(sent, settings):
+    settings.UCJ_COVERAGE_DELAY = 0.5
+    assert coverage_schedule() is True
+    CoverageSchedule.objects.update(pending_since=timezone.now() - dt.timedelta(hours=1))  # lost with Redis
+    assert coverage_schedule() is True and len(sent) == 2
 
 
 @pytest.mark.django_db
@@ -92,7 +111,7 @@ def test_a_broker_that_cannot_be_reached_loses_nothing(monkeypatch, caplog):
     coverage_mark_stale(region_codes=[VILLAGE])
     assert coverage_schedule() is False
     assert "periodic sweep" in caplog.text
-    assert cache.get(COVERAGE_PENDING) is None  # the next change tries again
+    assert CoverageSchedule.objects.get().pending_since is None  # the next change tries again
     assert StaleRegion.objects.filter(region_id=VILLAGE).exists()  # the sweep will find it
     tasks.coverage_recalculate()  # what the beat sweep runs
     assert not StaleRegion.objects.exists()
@@ -100,16 +119,30 @@ def test_a_broker_that_cannot_be_reached_loses_nothing(monkeypatch, caplog):
 
 
 @pytest.mark.django_db
-def test_an_activation_recalculates_after_commit(batch_in_state, django_capture_on_commit_callbacks):
+def test_an_activation_recalculates_after_commit(officer, clerk, django_capture_on_commit_callbacks):
+    today = timezone.localdate()
     workforce(BANGKALAN, 500_000)
-    counts(BANGKALAN, 71_500, as_of=dt.date(2025, 2, 28))
+    counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
     with django_capture_on_commit_callbacks(execute=True):
-        batch = batch_in_state("active", members=3)
-    members = batch.members.filter(covered_from__lte=timezone.localdate(), covered_until__gte=timezone.localdate())
+        activate_batch_today(officer, clerk, members=3)
     snap = CoverageSnapshot.objects.get(region_id=BANGKALAN, is_current=True)
-    assert snap.ucj_active == members.count()
-    assert snap.active == 71_500 + members.count()
+    assert (snap.ucj_active, snap.ucj_change, snap.active) == (3, 3, 71_503)
     assert not StaleRegion.objects.exists()
+
+
+def activate_batch_today(officer, clerk, *, members: int):
+    """A batch of VILLAGE whose period starts today, activated through the services."""
+    today = timezone.localdate()
+    services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
+    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
+    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
+    import_rows(officer, batch, [member_row(i) for i in range(1, members + 1)])
+    services.batch_submit(actor=officer, batch_id=batch.pk)
+    services.batch_verify(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    confirmations = {make_nik(i): (i + 1, f"2300000000{i}") for i in range(1, members + 1)}
+    services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations=confirmations)
+    return batch
 
 
 @pytest.mark.django_db
@@ -121,6 +154,24 @@ def test_the_daily_task_recalculates_villages_whose_protection_starts_today(batc
     CoverageSnapshot.objects.all().delete()
     tasks.coverage_daily()
     assert CoverageSnapshot.objects.get(region_id=VILLAGE, is_current=True).ucj_active == 2
+    assert CoverageSchedule.objects.get().days_done == today
+    CoverageSnapshot.objects.all().delete()
+    assert tasks.coverage_daily() == 0  # once a day: the hourly runs after it do nothing
+    assert not CoverageSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_daily_task_catches_up_nights_it_missed(batch_in_state):
+    batch = batch_in_state("active", members=2)
+    today = timezone.localdate()
+    batch.members.update(covered_from=today - dt.timedelta(days=40), covered_until=today - dt.timedelta(days=3))
+    tasks.coverage_recalculate()
+    CoverageSnapshot.objects.all().delete()
+    coverage_schedule_row()
+    CoverageSchedule.objects.update(days_done=today - dt.timedelta(days=4))  # three nights missed
+    tasks.coverage_daily()
+    assert CoverageSnapshot.objects.get(region_id=VILLAGE, is_current=True).ucj_active == 0
+    assert CoverageSchedule.objects.get().days_done == today
 
 
 @pytest.mark.django_db
@@ -129,10 +180,15 @@ def test_recalculate_coverage_command(capsys):
     counts(BANGKALAN, 71_500)
     call_command("recalculate_coverage", "--region", BANGKALAN)
     out = capsys.readouterr().out
-    assert "snapshots written" in out
-    # The regency, its 18 districts and their villages, and the province and the root above it.
-    assert CoverageSnapshot.objects.filter(region__code__startswith="35.26.").count() > 18
-    assert CoverageSnapshot.objects.filter(region_id__in=["35", ROOT_CODE]).count() == 2
+    # The regency, its 18 districts and their 281 villages, and the province and the root above it.
+    assert "302 snapshots written" in out
+    below = Region.objects.filter(code__startswith="35.26.").count()
+    assert below == 18 + 281
+    assert set(CoverageSnapshot.objects.values_list("region_id", flat=True)) == set(
+        Region.objects.filter(Q(code__startswith="35.26.") | Q(code__in=["35.26", "35", ROOT_CODE])).values_list(
+            "code", flat=True
+        )
+    )
     call_command("recalculate_coverage", "--all")
     assert "level 4" in capsys.readouterr().out
     with pytest.raises(CommandError, match=r"No region has the code 99\.99"):
@@ -165,7 +221,6 @@ def test_an_activation_through_the_api_reaches_the_national_snapshot_through_a_r
         ("nik,kpj\r\n" + "".join(f"{make_nik(i)},2300000000{i}\r\n" for i in range(1, 5))).encode()
     )
     confirmation.name = "bpjs.csv"
-    cache.delete(COVERAGE_PENDING)
 
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("coverage")

@@ -98,26 +98,31 @@ def _serialise() -> None:
 
 def recalculate_stale(*, day: dt.date | None = None) -> Result:
     """Recompute the regions marked stale and their ancestors, and consume the marks read."""
-    day = day or timezone.localdate()
     with transaction.atomic():
         _serialise()
+        day = day or timezone.localdate()  # after the lock: a run waiting past midnight counts the new day
         marks = list(StaleRegion.objects.values_list("region_id", "marked_at"))
         if not marks:
             return Result()
         result = _recalculate(_with_ancestors({code for code, _at in marks}), day)
-        for start in range(0, len(marks), 200):
-            seen = Q()
-            for code, at in marks[start : start + 200]:
-                seen |= Q(region_id=code, marked_at=at)
-            StaleRegion.objects.filter(seen).delete()
+        _consume(marks)
         result.stale = len(marks)
     return result
+
+
+def _consume(marks: list[tuple[str, dt.datetime]]) -> None:
+    """Delete exactly the marks that were read: a region marked again meanwhile (a newer time)
+    stays marked for the next run."""
+    for start in range(0, len(marks), 200):
+        seen = Q()
+        for code, at in marks[start : start + 200]:
+            seen |= Q(region_id=code, marked_at=at)
+        StaleRegion.objects.filter(seen).delete()
 
 
 def recalculate_regions(codes, *, day: dt.date | None = None, subtree: bool = False) -> Result:
     """Recompute the given regions (with `subtree`, every region below them too) and their
     ancestors, from the facts."""
-    day = day or timezone.localdate()
     codes = set(codes)
     if subtree:
         below = Q()
@@ -126,20 +131,23 @@ def recalculate_regions(codes, *, day: dt.date | None = None, subtree: bool = Fa
         codes |= set(Region.objects.filter(below).values_list("code", flat=True))
     with transaction.atomic():
         _serialise()
-        return _recalculate(_with_ancestors(codes), day)
+        return _recalculate(_with_ancestors(codes), day or timezone.localdate())
 
 
 def recalculate_all(*, day: dt.date | None = None) -> Result:
     """Rebuild every region's snapshot of the day from the facts; clears every stale mark."""
-    day = day or timezone.localdate()
     with transaction.atomic():
         _serialise()
+        day = day or timezone.localdate()
+        # Marks made while the rebuild runs are not in what it reads: only those seen now go.
+        marks = list(StaleRegion.objects.values_list("region_id", "marked_at"))
         result = Result()
         for level in LEVELS_UP:
             written = _compute_level(level, None, day)
             result.levels[level] = written
             result.regions += written
-        result.stale, _detail = StaleRegion.objects.all().delete()
+        _consume(marks)
+        result.stale = len(marks)
     return result
 
 
@@ -264,8 +272,14 @@ def _children_totals(level: int, codes: list[str] | None) -> dict[str, dict]:
 def _store(snapshots: list[CoverageSnapshot], day: dt.date) -> None:
     """Today's row replaces today's earlier one; older rows stay as history, no longer current."""
     codes = [s.region_id for s in snapshots]
+    newer: set[str] = set()
     for chunk in _chunks(codes):
-        CoverageSnapshot.objects.filter(region_id__in=chunk, is_current=True).exclude(date=day).update(is_current=False)
+        CoverageSnapshot.objects.filter(region_id__in=chunk, is_current=True, date__lt=day).update(is_current=False)
+        if day < timezone.localdate():  # a past day (a backfill, a test): a newer row stays current
+            later = CoverageSnapshot.objects.filter(region_id__in=chunk, date__gt=day)
+            newer |= set(later.values_list("region_id", flat=True))
+    for snapshot in snapshots:
+        snapshot.is_current = snapshot.region_id not in newer
     CoverageSnapshot.objects.bulk_create(
         snapshots,
         batch_size=2_000,
@@ -353,7 +367,7 @@ def snapshot_compute(
         sources.append({"figure": "ucj", "value": snap.ucj_change, "since": _iso(counts.as_of)})
     elif n_children and children["active_n"] == n_children:
         snap.active = children["active"]
-        snap.ucj_change = children["ucj_change"] or 0
+        snap.ucj_change = children["ucj_change"]  # every child has a BPJS-based count
         for segment in SEGMENTS:
             known = children[f"{segment}_n"] == n_children
             setattr(snap, segment, children[segment] if known else None)
@@ -367,7 +381,7 @@ def snapshot_compute(
             }
         )
     else:
-        snap.ucj_change = (children or {}).get("ucj_change") or 0
+        snap.ucj_change = None  # nothing to move: there is no BPJS figure
         missing.append(_missing("bpjs", children, "active_n"))
 
     # Target.

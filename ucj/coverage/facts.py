@@ -382,6 +382,27 @@ def _upsert(
         for row in found:
             existing[(row["region_id"], row[spec.key])] = row
 
+    # Segments a membership file leaves out are kept from the record, so the record's segments
+    # must still fit the file's new total.
+    kept = [name for name in SEGMENTS if spec.name == MEMBERSHIP and name not in written]
+    misfits = []
+    for r in rows:
+        old = existing.get((r.region_code, spec.key_of(r.values)))
+        if kept and old is not None:
+            merged = {**old, **{name: r.values.get(name) for name in written}}
+            if sum(merged[name] or 0 for name in SEGMENTS) > merged["total"]:
+                r.error(
+                    "total",
+                    _(
+                        "The segments on record for this date (%(segments)s) add up to more than the new "
+                        "total; give the PU, BPU, Jakon and PMI columns in the file."
+                    )
+                    % {"segments": ", ".join(f"{name.upper()} {merged[name]}" for name in kept if merged[name])},
+                )
+                misfits.extend(r.errors)
+    if misfits:
+        raise ValidationFailed(_("Some counts do not fit the segments on record; nothing was saved."), details=misfits)
+
     created = updated = unchanged = 0
     to_write = []
     for r in rows:

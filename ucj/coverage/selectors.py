@@ -107,7 +107,7 @@ def coverage_card(*, region: Region) -> CoverageCard:
             for key, (abbr, label) in SEGMENT_LABELS.items()
             if (value := snapshot.segments[key]) is not None
         ],
-        ucj_change=_signed(snapshot.ucj_change),
+        ucj_change="" if snapshot.ucj_change is None else _signed(snapshot.ucj_change),
         gap=coverage_gap(snapshot),
         sources=coverage_sources_text(snapshot),
         missing=coverage_missing_text(snapshot, region=region),
