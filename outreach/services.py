@@ -1,0 +1,682 @@
+"""Every write of outreach (DESIGN §3 `outreach/`): logging events from the field, changing them
+within the edit window, leads, and leads into a draft enrollment batch. Views, the API and the
+demo call these functions; nothing else writes these tables.
+
+Errors: `ValidationFailed` with `details={field: message}` for bad input (the keys are the API's
+and the forms' field names: `kind`, `date`, `villages`, one per attendance group such as
+`farmers`, `attendance` for an unknown group, `planting_season`, `distribution_point_kind`,
+`distribution_point`, `employer_name`, `latitude`, `longitude`, `officers`, `partner`,
+`partner_agency`; for leads `name`, `village_code`, `event`, `nik`, `sex`, `birth_date`, `phone`,
+`occupation`, `status`), `PermissionDenied` for a role that may not, `Http404` for an object
+outside the actor's regions, `Conflict` for a client_id taken by someone else or a batch that is
+not a draft."""
+
+import csv
+import datetime
+import io
+import uuid
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from lokal import parse_nik
+
+from enrollment import importers
+from enrollment.models import BatchKind, BatchState, EnrollmentBatch, ImportState, Sex
+from enrollment.services import import_create, import_run, may_edit
+from outreach import selectors
+from outreach.models import (
+    ATTENDANCE_GROUPS,
+    DistributionPoint,
+    EventKind,
+    EventVillage,
+    Lead,
+    LeadStatus,
+    OutreachEvent,
+    PartnerAgency,
+    PlantingSeason,
+)
+from ucj import scope
+from ucj.errors import Conflict, ValidationFailed
+from ucj.models import Assignment, Region, Role, code_in_subtree, regency_code
+from ucj.services import audit_record
+
+User = get_user_model()
+
+# Who logs events and leads: field officers in their villages, the labour office in its regency,
+# administrators anywhere. Supervisors read.
+LOGGING_ROLES = (Role.FIELD_OFFICER, Role.LABOUR_OFFICE, Role.ADMIN)
+# Who may join an event as a co-officer.
+OFFICER_ROLES = (Role.FIELD_OFFICER, Role.LABOUR_OFFICE)
+# More people than this at one event is a typing mistake (the largest festivals gather thousands).
+MAX_ATTENDANCE = 100_000
+# Events are logged as they happen; older than this is a mistake in the date.
+MAX_AGE_DAYS = 365
+
+
+@dataclass
+class EventData:
+    kind: str
+    date: datetime.date
+    village_codes: list[str]
+    time: datetime.time | None = None
+    attendance: dict[str, int] = field(default_factory=dict)  # keys from ATTENDANCE_GROUPS
+    partner: str = ""
+    partner_agency: str = ""
+    notes: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    planting_season: str = ""
+    distribution_point_kind: str = ""
+    distribution_point: str = ""
+    employer_name: str = ""
+    officer_ids: list[int] = field(default_factory=list)  # co-officers besides the one logging
+
+
+# --- Events ---------------------------------------------------------------------------------------
+
+
+def _logging_roots(actor) -> list[str]:
+    return scope.root_codes(actor, LOGGING_ROLES)
+
+
+def _require_logger(actor) -> list[str]:
+    roots = _logging_roots(actor)
+    if not roots:
+        raise PermissionDenied(_("Your role does not allow logging outreach events."))
+    return roots
+
+
+def _village_label(village: Region) -> str:
+    kind = _("Kelurahan") if village.kind == Region.Kind.KELURAHAN else _("Desa")
+    return f"{kind} {village.name}"
+
+
+def _check_villages(codes: list[str], *, roots: list[str], errors: dict) -> list[Region]:
+    """The event's villages, in the given order without repeats: known villages, all inside
+    `roots` (the actor's area), all in one regency."""
+    wanted = list(dict.fromkeys(str(c).strip() for c in codes or [] if str(c).strip()))
+    if not wanted:
+        errors["villages"] = _("Choose at least one village.")
+        return []
+    found = {r.code: r for r in Region.objects.filter(code__in=wanted, level=Region.Level.VILLAGE)}
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        errors["villages"] = _("Unknown village code(s): %(codes)s.") % {"codes": ", ".join(unknown)}
+        return []
+    villages = [found[c] for c in wanted]
+    outside = [v for v in villages if not any(code_in_subtree(v.code, root) for root in roots)]
+    if outside:
+        errors["villages"] = _("%(village)s is outside your area.") % {
+            "village": ", ".join(_village_label(v) for v in outside)
+        }
+        return []
+    if len({regency_code(v.code) for v in villages}) > 1:
+        errors["villages"] = _("All villages of one event must lie in the same regency; log one event per regency.")
+        return []
+    return villages
+
+
+def _check_date(day, *, errors: dict, unchanged_from=None) -> None:
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        errors["date"] = _("Give the date of the event.")
+        return
+    today = timezone.localdate()
+    if day > today:
+        errors["date"] = _("The date %(date)s is in the future; log an event once it has taken place.") % {
+            "date": day.strftime("%d/%m/%Y")
+        }
+    elif day < today - datetime.timedelta(days=MAX_AGE_DAYS) and day != unchanged_from:
+        errors["date"] = _("The date %(date)s is more than a year ago; check the year.") % {
+            "date": day.strftime("%d/%m/%Y")
+        }
+
+
+def _check_attendance(attendance: dict, *, errors: dict) -> dict[str, int]:
+    out = dict.fromkeys(ATTENDANCE_GROUPS, 0)
+    unknown = sorted(str(k) for k in (attendance or {}) if k not in ATTENDANCE_GROUPS)
+    if unknown:
+        errors["attendance"] = _("Unknown attendance group(s): %(groups)s. Use %(known)s.") % {
+            "groups": ", ".join(unknown),
+            "known": ", ".join(ATTENDANCE_GROUPS),
+        }
+    for group in ATTENDANCE_GROUPS:
+        value = (attendance or {}).get(group)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            try:
+                value = int(str(value).strip())
+            except ValueError:
+                errors[group] = _("Write the number of people as a whole number.")
+                continue
+        if value < 0:
+            errors[group] = _("The number of people cannot be negative.")
+        elif value > MAX_ATTENDANCE:
+            errors[group] = _("More than %(max)s people is not plausible; check the number.") % {
+                "max": number_format(MAX_ATTENDANCE, force_grouping=True)
+            }
+        else:
+            out[group] = value
+    return out
+
+
+def _check_length(value: str, name: str, limit: int, errors: dict) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        errors[name] = _("At most %(max)s characters.") % {"max": limit}
+    return text
+
+
+def _coordinate(value, name: str, limit: int, errors: dict) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors[name] = _("Not a number.")
+        return None
+    if not number.is_finite() or not -limit <= number <= limit:
+        errors[name] = _("Must lie between -%(max)s and %(max)s.") % {"max": limit}
+        return None
+    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def _check_officers(officer_ids, *, regency: str | None, exclude: int | None, errors: dict) -> list[int]:
+    """Co-officers: active users holding the field-officer or labour-office role inside (or over)
+    the event's regency."""
+    ids = []
+    for value in officer_ids or []:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            errors["officers"] = _("Unknown officer.")
+            return []
+    ids = sorted(set(ids) - {exclude})
+    if not ids or regency is None:
+        return ids
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
+    assignments: dict[int, list[str]] = {}
+    for user_id, code in Assignment.objects.filter(user_id__in=ids, role__in=OFFICER_ROLES).values_list(
+        "user_id", "region_id"
+    ):
+        assignments.setdefault(user_id, []).append(code)
+    refused = []
+    for pk in ids:
+        codes = assignments.get(pk, [])
+        if pk not in users or not any(code_in_subtree(c, regency) or code_in_subtree(regency, c) for c in codes):
+            refused.append(users[pk].get_username() if pk in users else str(pk))
+    if refused:
+        errors["officers"] = _(
+            "%(names)s is not a field officer or labour-office officer of this regency, "
+            "so cannot be named on the event."
+        ) % {"names": ", ".join(refused)}
+    return ids
+
+
+@dataclass
+class _CleanEvent:
+    villages: list[Region]
+    regency: str
+    attendance: dict[str, int]
+    officer_ids: list[int]
+    fields: dict
+
+
+def _clean_event(data: EventData, *, roots: list[str], creator_id: int, current: OutreachEvent | None = None):
+    errors: dict[str, str] = {}
+    if data.kind not in EventKind.values:
+        errors["kind"] = _("Choose the kind of event.")
+    villages = _check_villages(data.village_codes, roots=roots, errors=errors)
+    regency = regency_code(villages[0].code) if villages else None
+    if current is not None and regency is not None and regency != current.regency_id:
+        errors["villages"] = _("An event cannot move to another regency; log a new event there.")
+    _check_date(data.date, errors=errors, unchanged_from=current.date if current else None)
+    attendance = _check_attendance(data.attendance, errors=errors)
+    partner = _check_length(data.partner, "partner", 150, errors)
+    if data.partner_agency and data.partner_agency not in PartnerAgency.values:
+        errors["partner_agency"] = _("Choose a partner agency from the list.")
+    if data.time is not None and not isinstance(data.time, datetime.time):
+        errors["time"] = _("Not a time of day.")
+    fertiliser = data.kind == EventKind.FERTILISER
+    if data.planting_season and data.planting_season not in PlantingSeason.values:
+        errors["planting_season"] = _("Choose a planting season from the list.")
+    elif fertiliser and not data.planting_season:
+        errors["planting_season"] = _("A fertiliser-distribution tie-in needs its planting season.")
+    if data.distribution_point_kind and data.distribution_point_kind not in DistributionPoint.values:
+        errors["distribution_point_kind"] = _("Choose a fertiliser kiosk or a farmer group.")
+    elif fertiliser and not data.distribution_point_kind:
+        errors["distribution_point_kind"] = _("Say whether the distribution was at a kiosk or a farmer group.")
+    point = _check_length(data.distribution_point, "distribution_point", 150, errors)
+    if fertiliser and not point and "distribution_point" not in errors:
+        errors["distribution_point"] = _("Name the kiosk or farmer group where the fertiliser was distributed.")
+    employer = _check_length(data.employer_name, "employer_name", 150, errors)
+    if data.kind == EventKind.EMPLOYER_VISIT and not employer and "employer_name" not in errors:
+        errors["employer_name"] = _("An employer visit needs the employer's name.")
+    latitude = _coordinate(data.latitude, "latitude", 90, errors)
+    longitude = _coordinate(data.longitude, "longitude", 180, errors)
+    if "latitude" not in errors and "longitude" not in errors and (latitude is None) != (longitude is None):
+        errors["latitude" if latitude is None else "longitude"] = _("Give both latitude and longitude, or neither.")
+    officer_ids = _check_officers(data.officer_ids, regency=regency, exclude=creator_id, errors=errors)
+    if errors:
+        raise ValidationFailed(_("The event could not be saved; check the marked fields."), details=errors)
+    return _CleanEvent(
+        villages=villages,
+        regency=regency,
+        attendance=attendance,
+        officer_ids=officer_ids,
+        fields={
+            "kind": data.kind,
+            "date": data.date,
+            "time": data.time,
+            "partner": partner,
+            "partner_agency": data.partner_agency or "",
+            "notes": (data.notes or "").strip(),
+            "latitude": latitude,
+            "longitude": longitude,
+            "planting_season": data.planting_season or "",
+            "distribution_point_kind": data.distribution_point_kind or "",
+            "distribution_point": point,
+            "employer_name": employer,
+            **attendance,
+        },
+    )
+
+
+def _sync_villages(event: OutreachEvent, villages: list[Region]) -> None:
+    """EventVillage rows mirror the event: its villages, with its date and kind."""
+    codes = [v.code for v in villages]
+    EventVillage.objects.filter(event=event).exclude(village_id__in=codes).delete()
+    EventVillage.objects.filter(event=event).update(date=event.date, kind=event.kind)
+    have = set(EventVillage.objects.filter(event=event).values_list("village_id", flat=True))
+    EventVillage.objects.bulk_create(
+        [EventVillage(event=event, village_id=c, date=event.date, kind=event.kind) for c in codes if c not in have]
+    )
+
+
+def _audit_data(event: OutreachEvent, villages: list[Region], officer_ids: list[int]) -> dict:
+    return {
+        "kind": event.kind,
+        "date": event.date.isoformat(),
+        "villages": [v.code for v in villages],
+        "attendance": event.attendance_total,
+        "officers": officer_ids,
+    }
+
+
+def _retry_answer(actor, client_id) -> OutreachEvent | None:
+    """The event this client_id already made: the same event for a retry by its author; someone
+    else's id is a conflict (ids are random UUIDs: a clash means a client reusing one)."""
+    existing = OutreachEvent.objects.filter(client_id=client_id).first()
+    if existing is None:
+        return None
+    if existing.created_by_id != actor.pk:
+        raise Conflict(_("This client id belongs to an event logged by someone else; send a new one."))
+    return existing
+
+
+def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[OutreachEvent, bool]:
+    """(event, created). Idempotent on client_id: an event with this client_id logged by `actor`
+    is returned unchanged with created=False (a phone retrying); logged by someone else → Conflict."""
+    try:
+        client_id = uuid.UUID(str(client_id))
+    except ValueError as exc:
+        raise ValidationFailed(
+            _("The client id must be a UUID."), details={"client_id": _("The client id must be a UUID.")}
+        ) from exc
+    roots = _require_logger(actor)
+    existing = _retry_answer(actor, client_id)
+    if existing is not None:
+        return existing, False
+    clean = _clean_event(data, roots=roots, creator_id=actor.pk)
+    with transaction.atomic():
+        try:
+            # A savepoint: a concurrent request with the same client_id that committed first makes
+            # this insert fail on the unique constraint, and its event is the answer.
+            with transaction.atomic():
+                event = OutreachEvent.objects.create(
+                    client_id=client_id, regency_id=clean.regency, created_by=actor, **clean.fields
+                )
+        except IntegrityError:
+            existing = _retry_answer(actor, client_id)
+            if existing is None:
+                raise
+            return existing, False
+        _sync_villages(event, clean.villages)
+        event.officers.set([actor.pk, *clean.officer_ids])
+        audit_record(
+            actor=actor,
+            action="outreach.event.create",
+            target=event,
+            region_code=event.regency_id,
+            data=_audit_data(event, clean.villages, clean.officer_ids),
+        )
+    return event, True
+
+
+def _edit_window_open(event: OutreachEvent) -> bool:
+    return timezone.now() - event.created_at <= datetime.timedelta(hours=settings.OUTREACH_EDIT_HOURS)
+
+
+def _is_overseer(user, event: OutreachEvent) -> bool:
+    return scope.has_role(user, Role.SUPERVISOR, event.regency_id) or scope.has_role(user, Role.ADMIN, event.regency_id)
+
+
+def _is_on_event(user, event: OutreachEvent) -> bool:
+    """The author or a co-officer, still holding a logging role over every village of the event.
+    Reads `event.villages` and `event.officers` through prefetch_related when the caller did it."""
+    if user is None or not user.is_authenticated:
+        return False
+    if event.created_by_id != user.pk and not any(o.pk == user.pk for o in event.officers.all()):
+        return False
+    roots = _logging_roots(user)
+    return all(any(code_in_subtree(v.code, r) for r in roots) for v in event.villages.all())
+
+
+def event_may_edit(user, event) -> bool:
+    """Within OUTREACH_EDIT_HOURS of logging: its author and co-officers; at any time: a
+    supervisor or an administrator over the event's regency."""
+    if _is_overseer(user, event):
+        return True
+    return _edit_window_open(event) and _is_on_event(user, event)
+
+
+def _window_closed_message() -> str:
+    return _("This event was logged more than %(hours)s hours ago; only a supervisor can change it now.") % {
+        "hours": settings.OUTREACH_EDIT_HOURS
+    }
+
+
+def event_update(*, actor, event_id: int, data: EventData) -> OutreachEvent:
+    """Change an event (all its fields, as `event_log` takes them) within the edit window, or as a
+    supervisor or administrator at any time. The author stays on the event; `officer_ids` are the
+    co-officers. Its EventVillage rows follow the new villages, date and kind."""
+    with transaction.atomic():
+        visible = selectors.events_visible_to(actor).filter(pk=event_id)
+        if not visible.exists():
+            raise Http404(_("Not found."))
+        event = OutreachEvent.objects.select_for_update().get(pk=event_id)
+        if not event_may_edit(actor, event):
+            if _is_on_event(actor, event):
+                raise PermissionDenied(_window_closed_message())
+            raise PermissionDenied(_("Your role does not allow changing this event."))
+        # An overseer may place the event in any village they oversee (of the same regency: checked
+        # with the data); the author and co-officers only in their own area.
+        if _is_overseer(actor, event):
+            roots = scope.root_codes(actor, [Role.SUPERVISOR, Role.ADMIN])
+        else:
+            roots = _logging_roots(actor)
+        clean = _clean_event(data, roots=roots, creator_id=event.created_by_id, current=event)
+        before = _audit_data(event, list(event.villages.all()), sorted(o.pk for o in event.officers.all()))
+        for name, value in clean.fields.items():
+            setattr(event, name, value)
+        event.save()
+        _sync_villages(event, clean.villages)
+        keep = [event.created_by_id] if event.officers.filter(pk=event.created_by_id).exists() else []
+        event.officers.set([*keep, *clean.officer_ids])
+        audit_record(
+            actor=actor,
+            action="outreach.event.update",
+            target=event,
+            region_code=event.regency_id,
+            data={"before": before, "after": _audit_data(event, clean.villages, clean.officer_ids)},
+        )
+    return event
+
+
+# --- Leads ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LeadData:
+    name: str
+    village_code: str
+    event_id: int | None = None
+    nik: str = ""
+    sex: str = ""
+    birth_date: datetime.date | None = None
+    phone: str = ""
+    occupation: str = ""
+    status: str = "interested"
+    next_follow_up: datetime.date | None = None
+    notes: str = ""
+
+
+def _clean_lead(actor, data: LeadData, *, roots: list[str], current: Lead | None = None) -> dict:
+    errors: dict[str, str] = {}
+    name = _check_length(data.name, "name", Lead._meta.get_field("name").max_length, errors)
+    if not name and "name" not in errors:
+        errors["name"] = _("Give the person's name.")
+    code = (data.village_code or "").strip()
+    village = Region.objects.filter(code=code, level=Region.Level.VILLAGE).first() if code else None
+    if village is None:
+        errors["village_code"] = _("Choose the village where the person lives.")
+    elif not any(code_in_subtree(village.code, r) for r in roots):
+        errors["village_code"] = _("%(village)s is outside your area.") % {"village": _village_label(village)}
+    event = None
+    if data.event_id is not None:
+        event = selectors.events_visible_to(actor).filter(pk=data.event_id).first()
+        if event is None:
+            errors["event"] = _("No such event.")
+    nik = (data.nik or "").replace(" ", "").replace(".", "").replace("-", "")
+    sex, birth_date = data.sex or "", data.birth_date
+    if sex and sex not in Sex.values:
+        errors["sex"] = _("Write L (male) or P (female).")
+    if birth_date and birth_date > timezone.localdate():
+        errors["birth_date"] = _("The birth date is in the future.")
+    if nik:
+        if len(nik) != 16 or not nik.isdigit():
+            errors["nik"] = _("The NIK must be 16 digits.")
+        else:
+            info = parse_nik(nik)
+            if not info.valid:
+                errors["nik"] = "; ".join(i.message for i in info.errors) or _("Not a valid NIK.")
+            else:
+                nik_birth = datetime.date.fromisoformat(info.birth_date)
+                if sex and "sex" not in errors and sex != info.gender:
+                    errors["sex"] = _("The NIK says %(nik)s, the form says %(row)s.") % {"nik": info.gender, "row": sex}
+                if birth_date and "birth_date" not in errors and birth_date != nik_birth:
+                    errors["birth_date"] = _("The NIK gives the birth date %(nik)s, the form %(row)s.") % {
+                        "nik": nik_birth.strftime("%d/%m/%Y"),
+                        "row": birth_date.strftime("%d/%m/%Y"),
+                    }
+                sex, birth_date = sex or info.gender, birth_date or nik_birth
+    phone = ""
+    try:
+        phone = importers.phone_cell(data.phone)
+    except importers.CellError as exc:
+        errors["phone"] = str(exc)
+    occupation = _check_length(data.occupation, "occupation", Lead._meta.get_field("occupation").max_length, errors)
+    status = data.status or LeadStatus.INTERESTED
+    was_added = current is not None and current.status == LeadStatus.ADDED
+    if status not in LeadStatus.values:
+        errors["status"] = _("Choose interested or declined.")
+    elif was_added and status != LeadStatus.ADDED:
+        errors["status"] = _("This person is already on a batch; remove them there instead.")
+    elif status == LeadStatus.ADDED and not was_added:
+        errors["status"] = _("Use “add to batch” to put a lead on an enrollment batch.")
+    if errors:
+        raise ValidationFailed(_("The lead could not be saved; check the marked fields."), details=errors)
+    return {
+        "name": name,
+        "village": village,
+        "event": event,
+        "nik": nik,
+        "sex": sex,
+        "birth_date": birth_date,
+        "phone": phone,
+        "occupation": occupation,
+        "occupation_group": importers.occupation_group(occupation, BatchKind.VULNERABLE_WORKERS) if occupation else "",
+        "status": status,
+        "next_follow_up": data.next_follow_up,
+        "notes": (data.notes or "").strip(),
+    }
+
+
+def _lead_audit(lead: Lead) -> dict:
+    # No NIK or phone in the audit record: it is read more widely than the lead itself.
+    return {"village": lead.village_id, "status": lead.status, "event": lead.event_id, "has_nik": bool(lead.nik)}
+
+
+@transaction.atomic
+def lead_create(*, actor, data: LeadData) -> Lead:
+    """A person met in the field, in a village of the actor's area (field officer, labour office,
+    administrator). Sex and birth date come from the NIK when not given; the phone is stored in
+    E.164 and the occupation group is read from the occupation, as the member import does."""
+    roots = _require_logger(actor)
+    values = _clean_lead(actor, data, roots=roots)
+    lead = Lead.objects.create(officer=actor, **values)
+    audit_record(
+        actor=actor,
+        action="outreach.lead.create",
+        target=lead,
+        region_code=regency_code(lead.village_id),
+        data=_lead_audit(lead),
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, actor, lead_id: int, data: LeadData) -> Lead:
+    """Replace a lead's data (every field of `data`, so pass the event again to keep it): for a
+    field officer, the labour office or an administrator over the lead's village. A lead on a
+    batch keeps its NIK, village, sex and birth date, and its status `added`."""
+    if not selectors.leads_visible_to(actor).filter(pk=lead_id).exists():
+        raise Http404(_("Not found."))
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    scope.require_role(actor, *LOGGING_ROLES, region_code=lead.village_id)
+    values = _clean_lead(actor, data, roots=_logging_roots(actor), current=lead)
+    if lead.status == LeadStatus.ADDED:
+        # The batch holds the person's data now; a lead on a batch keeps its NIK and village.
+        values.update(nik=lead.nik, village=lead.village, sex=lead.sex, birth_date=lead.birth_date)
+    before = _lead_audit(lead)
+    for name, value in values.items():
+        setattr(lead, name, value)
+    lead.save()
+    audit_record(
+        actor=actor,
+        action="outreach.lead.update",
+        target=lead,
+        region_code=regency_code(lead.village_id),
+        data={"before": before, "after": _lead_audit(lead)},
+    )
+    return lead
+
+
+# --- Leads into a batch ---------------------------------------------------------------------------
+
+
+@dataclass
+class LeadsToBatch:
+    added: list[Lead]
+    refused: list[dict]  # {"lead": id, "name": str, "column": str, "message": str}
+
+
+# The enrollment member list's own headers (enrollment.importers.MEMBER_HEADERS).
+_CSV_COLUMNS = ["nik", "name", "sex", "birth_date", "village_code", "occupation", "phone"]
+
+
+def _leads_csv(leads: list[Lead]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(_CSV_COLUMNS)
+    for lead in leads:
+        writer.writerow(
+            [
+                lead.nik,
+                lead.name,
+                lead.sex,
+                lead.birth_date.isoformat() if lead.birth_date else "",
+                lead.village_id,
+                lead.occupation,
+                lead.phone,
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToBatch:
+    """Put leads on a draft batch exactly as if their rows were uploaded in a member spreadsheet:
+    the enrollment import checks them (NIK, age, area, other batches, active membership) and
+    writes the accepted ones; the refused come back with the import's reason."""
+    from enrollment.selectors import batches_visible_to
+
+    try:
+        ids = sorted({int(i) for i in lead_ids or []})
+    except (TypeError, ValueError):
+        ids = []
+    if not ids:
+        raise ValidationFailed(_("Choose at least one lead."), details={"leads": _("Choose at least one lead.")})
+    with transaction.atomic():
+        batch = batches_visible_to(actor).filter(pk=batch_id).first()
+        if batch is None:
+            raise Http404(_("Not found."))
+        if not may_edit(actor, batch.area_id, batch.created_by_id):
+            raise PermissionDenied(_("Your role does not allow changing this batch."))
+        batch = EnrollmentBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state != BatchState.DRAFT:
+            raise Conflict(
+                _("Batch #%(id)s is %(state)s; leads can be added only to a draft batch.")
+                % {"id": batch.pk, "state": BatchState(batch.state).label}
+            )
+        leads = list(selectors.leads_visible_to(actor).filter(pk__in=ids).select_for_update().order_by("id"))
+        if len(leads) != len(ids):
+            raise Http404(_("Not found."))
+
+        refused: list[dict] = []
+        candidates: list[Lead] = []
+        for lead in leads:
+            if lead.status == LeadStatus.ADDED:
+                message = _("Already added to batch #%(id)s.") % {"id": lead.batch_id}
+                refused.append({"lead": lead.pk, "name": lead.name, "column": "status", "message": message})
+            elif not lead.nik:
+                message = _("No NIK: add the NIK first; enrollment needs it.")
+                refused.append({"lead": lead.pk, "name": lead.name, "column": "nik", "message": message})
+            else:
+                candidates.append(lead)
+        added: list[Lead] = []
+        if candidates:
+            job = import_create(actor=actor, batch_id=batch.pk, filename="leads.csv", content=_leads_csv(candidates))
+            job = import_run(job_id=job.pk)
+            if job.state != ImportState.DONE:
+                raise Conflict(job.message or _("The leads could not be added."))
+            # Row 1 is the header: the n-th candidate is row n + 1.
+            errors_by_row: dict[int, list[dict]] = {}
+            for error in job.errors or []:
+                errors_by_row.setdefault(int(error["row"]), []).append(error)
+            for row, lead in enumerate(candidates, start=2):
+                errors = errors_by_row.get(row)
+                if errors:
+                    refused.append(
+                        {
+                            "lead": lead.pk,
+                            "name": lead.name,
+                            "column": errors[0]["column"],
+                            "message": " ".join(e["message"] for e in errors),
+                        }
+                    )
+                else:
+                    added.append(lead)
+        if added:
+            now = timezone.now()
+            Lead.objects.filter(pk__in=[lead.pk for lead in added]).update(
+                status=LeadStatus.ADDED, batch=batch, next_follow_up=None, updated_at=now
+            )
+            for lead in added:
+                lead.status, lead.batch, lead.next_follow_up, lead.updated_at = LeadStatus.ADDED, batch, None, now
+        audit_record(
+            actor=actor,
+            action="outreach.leads.add_to_batch",
+            target=batch,
+            region_code=batch.area_id,
+            data={"added": [lead.pk for lead in added], "refused": [r["lead"] for r in refused]},
+        )
+    refused.sort(key=lambda r: r["lead"])
+    return LeadsToBatch(added=added, refused=refused)
