@@ -31,6 +31,7 @@ api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
     path("", include("enrollment.api_urls")),
+    path("", include("outreach.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("regions/", views.region_index, name="region-index"),
     path("regions/<region:code>/", views.region_detail, name="region-detail"),
     path("", include("enrollment.urls")),
+    path("", include("outreach.urls")),
     path("", include("ucj.coverage.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

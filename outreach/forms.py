@@ -1,0 +1,482 @@
+"""Forms of the outreach pages. They parse and present; the services decide (their
+`ValidationFailed.details` land back on these fields through `add_service_errors`)."""
+
+import datetime as dt
+import re
+import uuid
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.forms import BootstrapForm, DateField, RegionCodeField, region_options
+from enrollment.models import Sex
+from outreach import selectors
+from outreach.models import (
+    ATTENDANCE_GROUPS,
+    DistributionPoint,
+    EventKind,
+    EventVillage,
+    Lead,
+    LeadStatus,
+    OutreachEvent,
+    PartnerAgency,
+    PlantingSeason,
+)
+from outreach.services import EventData, LeadData
+from ucj import scope
+from ucj.models import Region, Role, regency_code
+
+# Co-officers offered on the event form: the field officers of the user's regencies, up to this many.
+MAX_CO_OFFICERS = 60
+# The fields that only some kinds of event carry; the form shows them for those kinds (with JS).
+KIND_FIELDS = {
+    "planting_season": [EventKind.FERTILISER],
+    "distribution_point_kind": [EventKind.FERTILISER],
+    "distribution_point": [EventKind.FERTILISER],
+    "employer_name": [EventKind.EMPLOYER_VISIT],
+}
+ATTENDANCE_LABELS = {
+    "farmers": _("Farmers"),
+    "livestock_keepers": _("Livestock keepers"),
+    "fishers": _("Fishers"),
+    "village_officials": _("Village officials"),
+    "others": _("Others"),
+}
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+nik_validator = RegexValidator(r"^[0-9]{16}$", _("A NIK has 16 digits."))
+
+
+def add_service_errors(form: forms.Form, exc, aliases: dict | None = None) -> None:
+    """Put a service's `details` ({field: message}) on the form's fields; what fits no field, and
+    the message itself when nothing was placed, goes on the form."""
+    aliases = aliases or {}
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for key, messages in details.items():
+        name = aliases.get(key, key)
+        if name not in form.fields and "." in name:
+            name = name.rsplit(".", 1)[1]  # "attendance.farmers" → "farmers"
+        if name not in form.fields or form[name].is_hidden:
+            name = None
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            form.add_error(name, str(message))
+    if not details:
+        form.add_error(None, exc.message)
+
+
+def month_start(value: str) -> dt.date | None:
+    match = MONTH_RE.match(value or "")
+    return dt.date(int(match[1]), int(match[2]), 1) if match else None
+
+
+class AttendanceField(forms.IntegerField):
+    """People of one group at the event; empty means none."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 100_000)
+        kwargs.setdefault("error_messages", {"min_value": _("Attendance cannot be negative.")})
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(inputmode="numeric", pattern="[0-9]*", placeholder="0", autocomplete="off")
+        return attrs
+
+    def clean(self, value):
+        return super().clean(value) or 0
+
+
+def village_groups(user, *, also: list[str] = ()) -> list[dict]:
+    """The villages the user may log in (and `also`, the villages an edited event already has),
+    grouped by district: districts where the user logged most recently first, and within each
+    the villages they logged most recently, then the rest by name."""
+    villages = list(selectors.loggable_villages(user).select_related("parent").order_by("code"))
+    missing = set(also) - {v.code for v in villages}
+    if missing:
+        villages += list(Region.objects.filter(code__in=missing).select_related("parent"))
+    codes = [v.code for v in villages]
+    recent = dict(
+        EventVillage.objects.filter(event__created_by=user, village_id__in=codes)
+        .values("village_id")
+        .annotate(last=Max("date"))
+        .values_list("village_id", "last")
+    )
+    groups: dict[str, dict] = {}
+    for village in villages:
+        district = village.parent
+        group = groups.setdefault(
+            district.code, {"code": district.code, "name": district.name, "villages": [], "last": None}
+        )
+        last = recent.get(village.code)
+        group["villages"].append({"code": village.code, "name": village.name, "last": last})
+        if last and (group["last"] is None or last > group["last"]):
+            group["last"] = last
+    ordered = sorted(
+        groups.values(), key=lambda g: (g["last"] is None, -(g["last"] or dt.date.min).toordinal(), g["code"])
+    )
+    for group in ordered:
+        group["villages"].sort(key=lambda v: (v["last"] is None, -(v["last"] or dt.date.min).toordinal(), v["name"]))
+    return ordered
+
+
+def co_officer_choices(user) -> list[tuple[int, str]]:
+    """Field officers working in the user's regencies, the user excepted."""
+    regencies = sorted({regency_code(c) for c in scope.root_codes(user) if c.count(".") >= 1})
+    if not regencies:
+        return []
+    users = (
+        get_user_model()
+        # One filter() call: the role and the region must hold on the same assignment.
+        .objects.filter(
+            scope.subtree_q(regencies, "assignments__region__code"),
+            is_active=True,
+            assignments__role=Role.FIELD_OFFICER,
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name", "username")[:MAX_CO_OFFICERS]
+    )
+    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
+
+
+class EventForm(BootstrapForm):
+    """The mobile form: one screen, few taps, sensible defaults (today, now, the officer's own
+    villages with the recently visited ones first)."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("What did you do?"),
+        choices=EventKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what kind of event it was.")},
+    )
+    date = DateField(label=_("Date"))
+    time = forms.TimeField(
+        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    villages = forms.MultipleChoiceField(
+        label=_("Villages"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one village.")},
+    )
+    farmers = AttendanceField(label=ATTENDANCE_LABELS["farmers"])
+    livestock_keepers = AttendanceField(label=ATTENDANCE_LABELS["livestock_keepers"])
+    fishers = AttendanceField(label=ATTENDANCE_LABELS["fishers"])
+    village_officials = AttendanceField(label=ATTENDANCE_LABELS["village_officials"])
+    others = AttendanceField(label=ATTENDANCE_LABELS["others"])
+    partner_agency = forms.ChoiceField(
+        label=_("Partner agency"), required=False, choices=[("", _("— none —")), *PartnerAgency.choices]
+    )
+    partner = forms.CharField(
+        label=_("Partner (name or office)"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Kepala Desa Socah")}),
+    )
+    planting_season = forms.ChoiceField(
+        label=_("Planting season"), required=False, choices=[("", _("— choose —")), *PlantingSeason.choices]
+    )
+    distribution_point_kind = forms.ChoiceField(
+        label=_("Distribution point"), required=False, choices=[("", _("— choose —")), *DistributionPoint.choices]
+    )
+    distribution_point = forms.CharField(label=_("Name of the kiosk or farmer group"), required=False, max_length=150)
+    employer_name = forms.CharField(label=_("Employer"), required=False, max_length=150)
+    officers = forms.MultipleChoiceField(
+        label=_("Other officers present"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+
+    def __init__(self, *args, user, event: OutreachEvent | None = None, **kwargs):
+        self.event = event
+        if event is not None:
+            kwargs.setdefault("initial", self.initial_from(event))
+        super().__init__(*args, **kwargs)
+        if event is not None:
+            del self.fields["client_id"]
+        else:
+            now = timezone.localtime()
+            self.fields["client_id"].initial = uuid.uuid4()
+            self.fields["date"].initial = now.date()
+            self.fields["time"].initial = now.time().replace(second=0, microsecond=0)
+        current = [v.code for v in event.villages.all()] if event is not None else []
+        self.village_groups = village_groups(user, also=current)
+        self.fields["villages"].choices = [(v["code"], v["name"]) for g in self.village_groups for v in g["villages"]]
+        officers = co_officer_choices(user)
+        if event is not None:
+            # Officers already on the event stay choosable even if their assignment moved.
+            known = {pk for pk, _name in officers}
+            officers += [
+                (u.pk, u.get_full_name() or u.get_username())
+                for u in event.officers.all()
+                if u.pk not in known and u.pk != event.created_by_id
+            ]
+        self.fields["officers"].choices = [(str(pk), name) for pk, name in officers]
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.NumberInput) and name in ("latitude", "longitude"):
+                field.widget.attrs.update(step="any", inputmode="decimal")
+        self.style()
+
+    @staticmethod
+    def initial_from(event: OutreachEvent) -> dict:
+        initial = {
+            "kind": event.kind,
+            "date": event.date,
+            "time": event.time,
+            "villages": [v.code for v in event.villages.all()],
+            "partner_agency": event.partner_agency,
+            "partner": event.partner,
+            "planting_season": event.planting_season,
+            "distribution_point_kind": event.distribution_point_kind,
+            "distribution_point": event.distribution_point,
+            "employer_name": event.employer_name,
+            "officers": [str(u.pk) for u in event.officers.all() if u.pk != event.created_by_id],
+            "notes": event.notes,
+            "latitude": event.latitude,
+            "longitude": event.longitude,
+        }
+        initial.update(event.attendance)
+        return initial
+
+    @property
+    def has_villages(self) -> bool:
+        return bool(self.village_groups)
+
+    def checked_villages(self) -> set[str]:
+        value = self["villages"].value() or []
+        return {str(v) for v in value}
+
+    def grouped_villages(self) -> list[dict]:
+        """The village groups with each checkbox's state, for the template."""
+        checked = self.checked_villages()
+        return [
+            {**group, "villages": [{**v, "checked": v["code"] in checked} for v in group["villages"]]}
+            for group in self.village_groups
+        ]
+
+    def attendance_fields(self):
+        return [self[name] for name in ATTENDANCE_GROUPS]
+
+    def data_for_service(self) -> EventData:
+        data = self.cleaned_data
+        kind = data["kind"]
+
+        def only_for(name):
+            return data[name] if kind in KIND_FIELDS[name] else ""
+
+        return EventData(
+            kind=kind,
+            date=data["date"],
+            time=data["time"],
+            village_codes=list(data["villages"]),
+            attendance={group: data[group] for group in ATTENDANCE_GROUPS},
+            partner=data["partner"].strip(),
+            partner_agency=data["partner_agency"],
+            notes=data["notes"].strip(),
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            planting_season=only_for("planting_season"),
+            distribution_point_kind=only_for("distribution_point_kind"),
+            distribution_point=only_for("distribution_point").strip(),
+            employer_name=only_for("employer_name").strip(),
+            officer_ids=[int(pk) for pk in data["officers"]],
+        )
+
+
+# Service field names that differ from the form's ("" or an unknown name: shown on the form).
+EVENT_ERROR_ALIASES = {"village_codes": "villages", "officer_ids": "officers"}
+
+
+class EventFilterForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("all kinds")), *EventKind.choices])
+    month = forms.CharField(
+        label=_("Month"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"}),
+    )
+    region = RegionCodeField(label=_("District or village"), required=False)
+    mine = forms.BooleanField(label=_("Only events I took part in"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = [Region.Level.DISTRICT, Region.Level.VILLAGE]
+        self.fields["region"].offer(region_options(user, None, levels=levels, blank=_("all regions")))
+        self.style()
+
+    def clean_month(self):
+        value = self.cleaned_data["month"]
+        if value and month_start(value) is None:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
+        return value
+
+    def value(self, name):
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+
+class LeadForm(BootstrapForm):
+    """Quick add of a person met at an event (and, with `lead`, its edit)."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=16,
+        validators=[nik_validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{16}", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "placeholder": "0812…"}),
+    )
+    village = forms.ChoiceField(label=_("Village"))
+    occupation = forms.CharField(
+        label=_("Occupation"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. petani, nelayan")}),
+    )
+    next_follow_up = DateField(label=_("Next follow-up"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", _("— choose —")), *Sex.choices])
+    birth_date = DateField(label=_("Birth date"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=LeadStatus.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, villages: list[Region] | None = None, lead: Lead | None = None, **kwargs):
+        self.lead = lead
+        if lead is not None:
+            kwargs.setdefault("initial", self.initial_from(lead))
+        super().__init__(*args, **kwargs)
+        if lead is not None:
+            # A lead stays in its village; "added to a batch" is set by adding it to one.
+            del self.fields["village"]
+            if lead.status != LeadStatus.ADDED:
+                self.fields["status"].choices = [(v, label) for v, label in LeadStatus.choices if v != LeadStatus.ADDED]
+            else:
+                self.fields["status"].disabled = True
+        else:
+            del self.fields["status"]
+            self.fields["village"].choices = [(v.code, v.name) for v in villages or []]
+            if villages and len(villages) == 1:
+                self.fields["village"].initial = villages[0].code
+            else:
+                self.fields["village"].choices.insert(0, ("", _("— choose —")))
+            self.fields["next_follow_up"].initial = timezone.localdate() + dt.timedelta(days=7)
+        self.style()
+
+    @staticmethod
+    def initial_from(lead: Lead) -> dict:
+        return {
+            "name": lead.name,
+            "nik": lead.nik,
+            "phone": lead.phone,
+            "occupation": lead.occupation,
+            "next_follow_up": lead.next_follow_up,
+            "sex": lead.sex,
+            "birth_date": lead.birth_date,
+            "status": lead.status,
+            "notes": lead.notes,
+        }
+
+    def data_for_service(self, *, event_id: int | None = None) -> LeadData:
+        data = self.cleaned_data
+        lead = self.lead
+        return LeadData(
+            name=data["name"].strip(),
+            village_code=lead.village_id if lead else data["village"],
+            event_id=lead.event_id if lead else event_id,
+            nik=data["nik"].strip(),
+            sex=data["sex"],
+            birth_date=data["birth_date"],
+            phone=data["phone"].strip(),
+            occupation=data["occupation"].strip(),
+            status=(lead.status if self.fields["status"].disabled else data["status"])
+            if lead
+            else LeadStatus.INTERESTED,
+            next_follow_up=data["next_follow_up"],
+            notes=data["notes"].strip(),
+        )
+
+
+LEAD_ERROR_ALIASES = {"village_code": "village"}
+
+
+LEAD_TABS = ("today", "overdue", "upcoming", "all")
+
+
+class LeadFilterForm(BootstrapForm):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("all statuses")), *LeadStatus.choices]
+    )
+    region = RegionCodeField(label=_("District or village"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = [Region.Level.DISTRICT, Region.Level.VILLAGE]
+        self.fields["region"].offer(region_options(user, None, levels=levels, blank=_("all regions")))
+        self.style()
+
+    def value(self, name):
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+
+class LeadsToBatchForm(forms.Form):
+    lead = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Tick the leads to add.")})
+    batch = forms.TypedChoiceField(coerce=int, error_messages={"required": _("Choose a draft batch.")})
+
+    def __init__(self, *args, batches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].choices = [(b.pk, str(b.pk)) for b in batches]
+        # Which leads the user may add is the service's call (scope, status); any id parses here.
+        ids = self.data.getlist("lead") if hasattr(self.data, "getlist") else []
+        self.fields["lead"].choices = [(v, v) for v in ids if str(v).isdigit()]
+        self.fields["lead"].error_messages["invalid_choice"] = _("Choose leads from the list.")
+
+
+class VisitFilterForm(BootstrapForm):
+    since = DateField(label=_("Since"), required=False)
+    until = DateField(label=_("Until"), required=False)
+    days = forms.IntegerField(
+        label=_("Not visited for (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    stale_only = forms.BooleanField(label=_("Only villages not visited for that long"), required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", "")] + [(k, k) for k in ("district", "name", "last", "visits", "days")],
+    )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end comes before the start."))
+        return data
+
+    def values(self) -> dict:
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "since": data.get("since") or dt.date(today.year, 1, 1),
+            "until": data.get("until") or today,
+            "days": data.get("days") or 90,
+            "stale_only": bool(data.get("stale_only")),
+            "sort": data.get("sort") or "",
+        }
