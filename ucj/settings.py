@@ -252,7 +252,7 @@ if len(UCJ_COVERAGE_BANDS) != 3 or sorted(UCJ_COVERAGE_BANDS) != list(UCJ_COVERA
     raise ImproperlyConfigured("UCJ_COVERAGE_BANDS takes three rising percentages, such as 20,40,60.")
 # Coverage recalculation after a change: it starts UCJ_COVERAGE_DELAY seconds after the first
 # change of a burst, and no sooner than UCJ_COVERAGE_INTERVAL seconds after the previous run
-# (coalescing bursts). Coalescing across web processes needs a shared cache (CACHE_URL).
+# (coalescing bursts, across every process through one database row: ucj.models.CoverageSchedule).
 UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "0.5"))
 UCJ_COVERAGE_INTERVAL = float(os.environ.get("UCJ_COVERAGE_INTERVAL", "30"))
 
