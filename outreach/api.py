@@ -6,7 +6,8 @@ detail route), every write is one service call, and the services' domain errors 
 
 `POST /api/v1/events/` is idempotent on `client_id`: a phone on a bad connection sends the same
 request again until it sees an answer, and gets the event it made the first time (200, the same
-body) instead of a second one (201 only the first time)."""
+body) instead of a second one (201 only the first time). Another event under a client_id already
+used is 409."""
 
 import django_filters
 from django import forms
@@ -41,7 +42,10 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input; `errors` names each field and why."),
     403: OpenApiResponse(ErrorSerializer, description="Your role may not do this (now)."),
     404: OpenApiResponse(ErrorSerializer, description="Not found, or outside your regions."),
-    409: OpenApiResponse(ErrorSerializer, description="A client_id someone else used, or a batch not in draft."),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="A client_id someone else used or already used for another event, or a batch not in draft.",
+    ),
 }
 NO_FILTERS = {"filter_backends": []}
 ME = "me"
@@ -68,14 +72,16 @@ def _valid(serializer) -> dict:
     return serializer.validated_data
 
 
-def _user_ids(usernames: list[str]) -> list[int]:
-    """Usernames → ids, in order; an unknown or inactive one is a 400 naming it."""
-    found = dict(get_user_model().objects.filter(username__in=usernames, is_active=True).values_list("username", "id"))
-    unknown = [name for name in usernames if name not in found]
-    if unknown:
-        message = _("No such officer: %(names)s.") % {"names": ", ".join(unknown)}
-        raise ValidationFailed(message, details={"officers": [message]})
-    return [found[name] for name in usernames]
+def _officers(usernames: list[str]) -> dict:
+    """Usernames → EventData's `officer_ids`, and the names of no user as `unknown_officers`: the
+    service refuses those with the message of a user who may not be named, so that the answer does
+    not tell whether a username exists. Inactive users are resolved too: the service keeps one
+    already on the event and refuses one newly named."""
+    found = dict(get_user_model().objects.filter(username__in=usernames).values_list("username", "id"))
+    return {
+        "officer_ids": [found[name] for name in usernames if name in found],
+        "unknown_officers": [name for name in usernames if name not in found],
+    }
 
 
 def _region_filter() -> django_filters.CharFilter:
@@ -121,46 +127,27 @@ class EventFilter(django_filters.FilterSet):
         return queryset.filter(Q(**logged_by) | Exists(co_officer))
 
 
-def _event_data(data: dict, event: OutreachEvent | None = None) -> services.EventData:
-    """EventData from the API's fields; on a PATCH, what the request leaves out stays as it was
-    (attendance per group: a group not named keeps its count)."""
-    if event is None:
-        values = {"attendance": {}, "officer_ids": []}
-    else:
-        values = {
-            "kind": event.kind,
-            "date": event.date,
-            "village_codes": [v.code for v in event.villages.all()],
-            "time": event.time,
-            "attendance": event.attendance,
-            "officer_ids": [o.pk for o in event.officers.all()],
-            **{
-                name: getattr(event, name)
-                for name in (
-                    "partner",
-                    "partner_agency",
-                    "notes",
-                    "latitude",
-                    "longitude",
-                    "planting_season",
-                    "distribution_point_kind",
-                    "distribution_point",
-                    "employer_name",
-                )
-            },
-        }
+def _event_changes(data: dict) -> dict:
+    """The API's fields as EventData field names, only those the request names (on a PATCH the
+    service merges them into the event under its row lock; attendance per group)."""
+    changes = {}
     for name, value in data.items():
         if name == "client_id":
             continue
         if name == "villages":
-            values["village_codes"] = value
+            changes["village_codes"] = value
         elif name == "officers":
-            values["officer_ids"] = _user_ids(value)
-        elif name == "attendance":
-            values["attendance"] = {**values["attendance"], **value}
+            changes.update(_officers(value))
         else:
-            values[name] = value
-    values["attendance"] = {group: values["attendance"].get(group, 0) for group in ATTENDANCE_GROUPS}
+            changes[name] = value
+    return changes
+
+
+def _event_data(data: dict) -> services.EventData:
+    """EventData of a new event from the API's fields (a group left out of attendance counts 0)."""
+    values = _event_changes(data)
+    attendance = values.get("attendance") or {}
+    values["attendance"] = {group: attendance.get(group, 0) for group in ATTENDANCE_GROUPS}
     return services.EventData(**values)
 
 
@@ -201,9 +188,10 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             200: OpenApiResponse(EventSerializer, description="A retry: the event this client_id logged before."),
             **_errors(400, 403, 404, 409),
         },
-        description="Log an event. Idempotent on `client_id`: the same client_id again answers 200 with the "
-        "event logged the first time, unchanged; a client_id someone else used is 409. A village outside "
-        "your area, a date in the future or a negative attendance is 400 naming the field.",
+        description="Log an event. Idempotent on `client_id`: the same event again under the same client_id "
+        "answers 200 with the event logged the first time (as it is now); other data under a client_id already "
+        "used, or a client_id someone else used, is 409 (send a new event with a new client_id). A village "
+        "outside your area, a date in the future or a negative attendance is 400 naming the field.",
     )
     def create(self, request):
         data = _valid(self.get_serializer(data=request.data))
@@ -212,13 +200,15 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         responses={200: EventSerializer, **_errors(400, 403, 404)},
-        description="Change what the request names. The officers who logged the event may, within the edit "
-        "window (OUTREACH_EDIT_HOURS after it was logged); afterwards a supervisor only (403 otherwise).",
+        description="Change what the request names; the rest stays as it is at that moment (two changes at "
+        "once both land). The officers who logged the event may, within the edit window (OUTREACH_EDIT_HOURS "
+        "after it was logged); afterwards a supervisor only (403 otherwise). Co-officers already on the event "
+        "stay even if they work elsewhere now; those newly named must work in one of its villages.",
     )
     def partial_update(self, request, pk=None):
         event = self.get_object()
         data = _valid(self.get_serializer(event, data=request.data, partial=True))
-        services.event_update(actor=request.user, event_id=event.pk, data=_event_data(data, event))
+        services.event_update(actor=request.user, event_id=event.pk, changes=_event_changes(data))
         return self._answer(event.pk)
 
 
@@ -326,9 +316,10 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         request=LeadsToBatchSerializer,
         responses={200: LeadsToBatchResultSerializer, **_errors(400, 403, 404, 409)},
-        description="Add leads to a draft batch. Each lead is checked like an imported row: those that pass "
-        "are added (and marked `added`), the others are listed in `refused` with the field and the reason. "
-        "A lead or batch outside your regions is 404; a batch not in draft is 409.",
+        description="Add leads to a draft batch of vulnerable workers. Each lead is checked like an imported "
+        "row: those that pass are added (and marked `added`), with what the check noted about them in "
+        "`warnings`; the others are listed in `refused` with the field and the reason. A lead or batch outside "
+        "your regions is 404; a batch of village officials is 400; a batch not in draft is 409.",
     )
     @action(detail=False, methods=["post"], url_path="add-to-batch", url_name="add-to-batch", **NO_FILTERS)
     def add_to_batch(self, request):
@@ -336,5 +327,5 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         result = services.leads_add_to_batch(
             actor=request.user, lead_ids=list(dict.fromkeys(data["leads"])), batch_id=data["batch"]
         )
-        body = {"added": [lead.pk for lead in result.added], "refused": result.refused}
+        body = {"added": [lead.pk for lead in result.added], "refused": result.refused, "warnings": result.warnings}
         return Response(LeadsToBatchResultSerializer(body).data)

@@ -62,6 +62,9 @@ class OutreachEvent(TimeStamped):
     by the phone (or the form) before sending, so a retried request finds the event it made."""
 
     client_id = models.UUIDField(_("client id"), default=uuid.uuid4, unique=True, editable=False)
+    # SHA-256 of the event as first sent (normalised): a retry with the same client_id must carry
+    # the same event. Blank on events logged before it was kept: any retry is taken as the same.
+    payload_hash = models.CharField(_("payload hash"), max_length=64, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
     date = models.DateField(_("date"))
     time = models.TimeField(_("time"), null=True, blank=True)

@@ -20,16 +20,29 @@ def _depth(code: str) -> int:
     return 0 if code == ROOT_CODE else code.count(".") + 1
 
 
+def _ancestors_and_self(code: str) -> list[str]:
+    parts = [] if code == ROOT_CODE else code.split(".")
+    return [ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
 def events_visible_to(user) -> QuerySet[OutreachEvent]:
-    """Events that reached any village in the user's regions, and the events the user logged.
-    Regions of regency level or wider filter on the event's regency (indexed); a district or a
-    village looks the event up through its villages."""
+    """Events that reached any village in the user's regions, and the events the user logged
+    while they still log somewhere in the event's regency (a field officer moved to another
+    district of it keeps what they logged; one moved away, or without an assignment, does not),
+    as `scope.visible_or_own` does for batches. Regions of regency level or wider filter on the
+    event's regency (indexed); a district or a village looks the event up through its villages."""
     if user is None or not user.is_authenticated or not user.is_active:
         return OutreachEvent.objects.none()
     roots = scope.root_codes(user)
     wide = [c for c in roots if _depth(c) <= 2]
     narrow = [c for c in roots if _depth(c) > 2]
-    q = scope.subtree_q(wide, "regency__code") | Q(created_by=user)
+    q = scope.subtree_q(wide, "regency__code")
+    # A logging role inside (or over) a regency: the regency is among the role's region and the
+    # regions above it. A role over a wider region already sees the regency through `wide`.
+    logging_roots = scope.root_codes(user, [Role.FIELD_OFFICER, Role.LABOUR_OFFICE])
+    around = sorted({code for root in logging_roots for code in _ancestors_and_self(root)})
+    if around:
+        q |= Q(created_by=user, regency__code__in=around)
     if narrow:
         reached = EventVillage.objects.filter(scope.subtree_q(narrow, "village__code"), event_id=OuterRef("pk"))
         q |= Exists(reached)

@@ -321,6 +321,16 @@ class RefusedLeadSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class LeadWarningSerializer(serializers.Serializer):
+    lead = serializers.IntegerField()
+    name = serializers.CharField()
+    column = serializers.CharField(help_text="The field the warning is about, as in a member spreadsheet.")
+    message = serializers.CharField()
+
+
 class LeadsToBatchResultSerializer(serializers.Serializer):
     added = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the leads now in the batch.")
     refused = RefusedLeadSerializer(many=True)
+    warnings = LeadWarningSerializer(
+        many=True, help_text="What the check noted about added leads (a NIK issued in another regency…)."
+    )

@@ -7,14 +7,19 @@ and the forms' field names: `kind`, `date`, `villages`, one per attendance group
 `farmers`, `attendance` for an unknown group, `planting_season`, `distribution_point_kind`,
 `distribution_point`, `employer_name`, `latitude`, `longitude`, `officers`, `partner`,
 `partner_agency`; for leads `name`, `village_code`, `event`, `nik`, `sex`, `birth_date`, `phone`,
-`occupation`, `status`), `PermissionDenied` for a role that may not, `Http404` for an object
-outside the actor's regions, `Conflict` for a client_id taken by someone else or a batch that is
-not a draft."""
+`occupation`, `status`; `leads` and `batch` for leads into a batch), `PermissionDenied` for a role
+that may not, `Http404` for an object outside the actor's regions, `Conflict` for a client_id taken
+by someone else or already used for another event, or a batch that is not a draft."""
 
 import csv
+import dataclasses
 import datetime
+import hashlib
 import io
+import json
+import re
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -22,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -29,7 +35,7 @@ from django.utils.translation import gettext as _
 from lokal import parse_nik
 
 from enrollment import importers
-from enrollment.models import BatchKind, BatchState, EnrollmentBatch, ImportState, Sex
+from enrollment.models import BatchKind, BatchMember, BatchState, EnrollmentBatch, ImportState, MemberState, Sex
 from enrollment.services import import_create, import_run, may_edit
 from outreach import selectors
 from outreach.models import (
@@ -59,6 +65,9 @@ OFFICER_ROLES = (Role.FIELD_OFFICER, Role.LABOUR_OFFICE)
 MAX_ATTENDANCE = 100_000
 # Events are logged as they happen; older than this is a mistake in the date.
 MAX_AGE_DAYS = 365
+# "In the future" is judged by the calendar of the easternmost time zone (WIT, UTC+9): an officer in
+# Bali or Papua logging just after their midnight must not be told that their today is tomorrow.
+EASTERNMOST = zoneinfo.ZoneInfo("Asia/Jayapura")
 
 
 @dataclass
@@ -78,6 +87,9 @@ class EventData:
     distribution_point: str = ""
     employer_name: str = ""
     officer_ids: list[int] = field(default_factory=list)  # co-officers besides the one logging
+    # Names a caller could not resolve to a user (the API's usernames): refused with the very
+    # message of a user who may not be named, so that the answer does not tell which names exist.
+    unknown_officers: list[str] = field(default_factory=list)
 
 
 # --- Events ---------------------------------------------------------------------------------------
@@ -128,7 +140,7 @@ def _check_date(day, *, errors: dict, unchanged_from=None) -> None:
     if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
         errors["date"] = _("Give the date of the event.")
         return
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=EASTERNMOST)
     if day > today:
         errors["date"] = _("The date %(date)s is in the future; log an event once it has taken place.") % {
             "date": day.strftime("%d/%m/%Y")
@@ -189,9 +201,13 @@ def _coordinate(value, name: str, limit: int, errors: dict) -> Decimal | None:
     return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-def _check_officers(officer_ids, *, regency: str | None, exclude: int | None, errors: dict) -> list[int]:
-    """Co-officers: active users holding the field-officer or labour-office role inside (or over)
-    the event's regency."""
+def _check_officers(
+    officer_ids, *, villages: list[Region], exclude: int | None, current=(), unknown=(), errors: dict
+) -> list[int]:
+    """Co-officers: active users holding the field-officer or labour-office role over at least one
+    of the event's villages (the labour office of the regency holds them all), so that they see
+    the event they are named on. Only those newly named are checked (not `current`): one who has
+    moved since must not block a correction of the event. `unknown` names count as refused."""
     ids = []
     for value in officer_ids or []:
         try:
@@ -200,24 +216,26 @@ def _check_officers(officer_ids, *, regency: str | None, exclude: int | None, er
             errors["officers"] = _("Unknown officer.")
             return []
     ids = sorted(set(ids) - {exclude})
-    if not ids or regency is None:
+    if not villages:  # the villages are wrong: their error is the answer
         return ids
-    users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
+    already = set(current)
+    new = [pk for pk in ids if pk not in already]
+    users = {u.pk: u for u in User.objects.filter(pk__in=new, is_active=True)}
     assignments: dict[int, list[str]] = {}
-    for user_id, code in Assignment.objects.filter(user_id__in=ids, role__in=OFFICER_ROLES).values_list(
+    for user_id, code in Assignment.objects.filter(user_id__in=new, role__in=OFFICER_ROLES).values_list(
         "user_id", "region_id"
     ):
         assignments.setdefault(user_id, []).append(code)
-    refused = []
-    for pk in ids:
+    refused = [str(name) for name in unknown or []]
+    for pk in new:
         codes = assignments.get(pk, [])
-        if pk not in users or not any(code_in_subtree(c, regency) or code_in_subtree(regency, c) for c in codes):
+        if pk not in users or not any(code_in_subtree(v.code, c) for v in villages for c in codes):
             refused.append(users[pk].get_username() if pk in users else str(pk))
     if refused:
         errors["officers"] = _(
-            "%(names)s is not a field officer or labour-office officer of this regency, "
-            "so cannot be named on the event."
-        ) % {"names": ", ".join(refused)}
+            "%(names)s cannot be named on the event: only a field officer or labour-office officer working "
+            "in one of its villages can (anyone else would not see the event)."
+        ) % {"names": ", ".join(sorted(set(refused)))}
     return ids
 
 
@@ -230,7 +248,14 @@ class _CleanEvent:
     fields: dict
 
 
-def _clean_event(data: EventData, *, roots: list[str], creator_id: int, current: OutreachEvent | None = None):
+def _clean_event(
+    data: EventData,
+    *,
+    roots: list[str],
+    creator_id: int,
+    current: OutreachEvent | None = None,
+    current_officers=(),
+):
     errors: dict[str, str] = {}
     if data.kind not in EventKind.values:
         errors["kind"] = _("Choose the kind of event.")
@@ -264,7 +289,14 @@ def _clean_event(data: EventData, *, roots: list[str], creator_id: int, current:
     longitude = _coordinate(data.longitude, "longitude", 180, errors)
     if "latitude" not in errors and "longitude" not in errors and (latitude is None) != (longitude is None):
         errors["latitude" if latitude is None else "longitude"] = _("Give both latitude and longitude, or neither.")
-    officer_ids = _check_officers(data.officer_ids, regency=regency, exclude=creator_id, errors=errors)
+    officer_ids = _check_officers(
+        data.officer_ids,
+        villages=villages,
+        exclude=creator_id,
+        current=current_officers,
+        unknown=data.unknown_officers,
+        errors=errors,
+    )
     if errors:
         raise ValidationFailed(_("The event could not be saved; check the marked fields."), details=errors)
     return _CleanEvent(
@@ -311,20 +343,79 @@ def _audit_data(event: OutreachEvent, villages: list[Region], officer_ids: list[
     }
 
 
-def _retry_answer(actor, client_id) -> OutreachEvent | None:
-    """The event this client_id already made: the same event for a retry by its author; someone
-    else's id is a conflict (ids are random UUIDs: a clash means a client reusing one)."""
+def _number_or_text(value):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _payload_hash(data: EventData, *, creator_id: int) -> str:
+    """SHA-256 of the event as sent, normalised as the checks normalise it (spaces around text,
+    villages in any order and repeated, groups left out counting 0, coordinates to six decimals,
+    the author among the co-officers or not), but without the checks themselves: a retry of an
+    event that was logged must find it even if it would no longer pass them (its author moved)."""
+
+    def coordinate(value):
+        if value is None or value == "":
+            return None
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return str(value)
+        return str(number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)) if number.is_finite() else str(value)
+
+    attendance = {
+        str(group): _number_or_text(value)
+        for group, value in (data.attendance or {}).items()
+        if value is not None and value != ""
+    }
+    payload = {
+        "kind": str(data.kind),
+        "date": data.date.isoformat() if isinstance(data.date, datetime.date) else str(data.date),
+        "time": data.time.isoformat() if isinstance(data.time, datetime.time) else data.time and str(data.time),
+        "villages": sorted({str(c).strip() for c in data.village_codes or [] if str(c).strip()}),
+        "attendance": {**dict.fromkeys(ATTENDANCE_GROUPS, 0), **attendance},
+        "latitude": coordinate(data.latitude),
+        "longitude": coordinate(data.longitude),
+        "officers": sorted({str(_number_or_text(o)) for o in data.officer_ids or []} - {str(creator_id)}),
+        "unknown_officers": sorted({str(name) for name in data.unknown_officers or []}),
+        **{
+            name: (getattr(data, name) or "").strip()
+            for name in (
+                "partner",
+                "partner_agency",
+                "notes",
+                "planting_season",
+                "distribution_point_kind",
+                "distribution_point",
+                "employer_name",
+            )
+        },
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _retry_answer(actor, client_id, payload_hash: str) -> OutreachEvent | None:
+    """The event this client_id already made: the same event for a retry by its author with the
+    same payload; someone else's id, or another event under the same id, is a conflict (ids are
+    random UUIDs: a clash means a client reusing one). An event logged before payloads were
+    hashed answers any retry of its author."""
     existing = OutreachEvent.objects.filter(client_id=client_id).first()
     if existing is None:
         return None
     if existing.created_by_id != actor.pk:
         raise Conflict(_("This client id belongs to an event logged by someone else; send a new one."))
+    if existing.payload_hash and existing.payload_hash != payload_hash:
+        raise Conflict(_("This client id was already used for another event; send the new event with a new client id."))
     return existing
 
 
 def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[OutreachEvent, bool]:
     """(event, created). Idempotent on client_id: an event with this client_id logged by `actor`
-    is returned unchanged with created=False (a phone retrying); logged by someone else → Conflict."""
+    with the same data is returned unchanged with created=False (a phone retrying); with other
+    data, or logged by someone else → Conflict."""
     try:
         client_id = uuid.UUID(str(client_id))
     except ValueError as exc:
@@ -332,7 +423,8 @@ def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[Outreach
             _("The client id must be a UUID."), details={"client_id": _("The client id must be a UUID.")}
         ) from exc
     roots = _require_logger(actor)
-    existing = _retry_answer(actor, client_id)
+    payload_hash = _payload_hash(data, creator_id=actor.pk)
+    existing = _retry_answer(actor, client_id, payload_hash)
     if existing is not None:
         return existing, False
     clean = _clean_event(data, roots=roots, creator_id=actor.pk)
@@ -342,10 +434,14 @@ def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[Outreach
             # this insert fail on the unique constraint, and its event is the answer.
             with transaction.atomic():
                 event = OutreachEvent.objects.create(
-                    client_id=client_id, regency_id=clean.regency, created_by=actor, **clean.fields
+                    client_id=client_id,
+                    payload_hash=payload_hash,
+                    regency_id=clean.regency,
+                    created_by=actor,
+                    **clean.fields,
                 )
         except IntegrityError:
-            existing = _retry_answer(actor, client_id)
+            existing = _retry_answer(actor, client_id, payload_hash)
             if existing is None:
                 raise
             return existing, False
@@ -394,10 +490,51 @@ def _window_closed_message() -> str:
     }
 
 
-def event_update(*, actor, event_id: int, data: EventData) -> OutreachEvent:
-    """Change an event (all its fields, as `event_log` takes them) within the edit window, or as a
-    supervisor or administrator at any time. The author stays on the event; `officer_ids` are the
-    co-officers. Its EventVillage rows follow the new villages, date and kind."""
+# EventData fields read from the event's column of the same name.
+_PLAIN_FIELDS = (
+    "kind",
+    "date",
+    "time",
+    "partner",
+    "partner_agency",
+    "notes",
+    "latitude",
+    "longitude",
+    "planting_season",
+    "distribution_point_kind",
+    "distribution_point",
+    "employer_name",
+)
+
+
+def _event_data_of(event: OutreachEvent) -> EventData:
+    return EventData(
+        village_codes=[v.code for v in event.villages.all()],
+        attendance=event.attendance,
+        officer_ids=[o.pk for o in event.officers.all()],
+        **{name: getattr(event, name) for name in _PLAIN_FIELDS},
+    )
+
+
+def _merge(event: OutreachEvent, changes: dict) -> EventData:
+    """The event as it is, with `changes` (EventData field names) applied; attendance per group:
+    a group not named keeps its count."""
+    current = _event_data_of(event)
+    changes = dict(changes)
+    if "attendance" in changes:
+        changes["attendance"] = {**current.attendance, **(changes["attendance"] or {})}
+    return dataclasses.replace(current, **changes)
+
+
+def event_update(*, actor, event_id: int, data: EventData | None = None, changes: dict | None = None) -> OutreachEvent:
+    """Change an event within the edit window, or as a supervisor or administrator at any time:
+    either all its fields (`data`, as `event_log` takes them) or only some (`changes`: EventData
+    field names → values, merged into the event as read under its row lock, so that two
+    concurrent partial changes both land). The author stays on the event; `officer_ids` are the
+    co-officers, of whom only those newly named are checked. Its EventVillage rows follow the new
+    villages, date and kind."""
+    if (data is None) == (changes is None):
+        raise TypeError("event_update takes either data or changes.")
     with transaction.atomic():
         visible = selectors.events_visible_to(actor).filter(pk=event_id)
         if not visible.exists():
@@ -413,8 +550,13 @@ def event_update(*, actor, event_id: int, data: EventData) -> OutreachEvent:
             roots = scope.root_codes(actor, [Role.SUPERVISOR, Role.ADMIN])
         else:
             roots = _logging_roots(actor)
-        clean = _clean_event(data, roots=roots, creator_id=event.created_by_id, current=event)
-        before = _audit_data(event, list(event.villages.all()), sorted(o.pk for o in event.officers.all()))
+        if changes is not None:
+            data = _merge(event, changes)
+        current_officers = sorted(o.pk for o in event.officers.all())
+        clean = _clean_event(
+            data, roots=roots, creator_id=event.created_by_id, current=event, current_officers=current_officers
+        )
+        before = _audit_data(event, list(event.villages.all()), current_officers)
         for name, value in clean.fields.items():
             setattr(event, name, value)
         event.save()
@@ -449,7 +591,26 @@ class LeadData:
     notes: str = ""
 
 
-def _clean_lead(actor, data: LeadData, *, roots: list[str], current: Lead | None = None) -> dict:
+def _on_batch(leads: list[Lead]) -> set[int]:
+    """Ids of the leads marked added whose batch still holds the person: a member with the lead's
+    NIK, in the batch while it is open, or accepted in it once active. A lead whose member was
+    removed, or whose batch was rejected, cancelled or deleted, is free again (one query)."""
+    marked = [lead for lead in leads if lead.status == LeadStatus.ADDED and lead.batch_id and lead.nik]
+    if not marked:
+        return set()
+    held = set(
+        BatchMember.objects.filter(
+            Q(is_open=True) | Q(state=MemberState.ACCEPTED, batch__state=BatchState.ACTIVE),
+            batch_id__in={lead.batch_id for lead in marked},
+            participant__nik__in={lead.nik for lead in marked},
+        ).values_list("batch_id", "participant__nik")
+    )
+    return {lead.pk for lead in marked if (lead.batch_id, lead.nik) in held}
+
+
+def _clean_lead(
+    actor, data: LeadData, *, roots: list[str], current: Lead | None = None, on_batch: bool = False
+) -> dict:
     errors: dict[str, str] = {}
     name = _check_length(data.name, "name", Lead._meta.get_field("name").max_length, errors)
     if not name and "name" not in errors:
@@ -498,7 +659,7 @@ def _clean_lead(actor, data: LeadData, *, roots: list[str], current: Lead | None
     was_added = current is not None and current.status == LeadStatus.ADDED
     if status not in LeadStatus.values:
         errors["status"] = _("Choose interested or declined.")
-    elif was_added and status != LeadStatus.ADDED:
+    elif on_batch and status != LeadStatus.ADDED:
         errors["status"] = _("This person is already on a batch; remove them there instead.")
     elif status == LeadStatus.ADDED and not was_added:
         errors["status"] = _("Use “add to batch” to put a lead on an enrollment batch.")
@@ -547,15 +708,20 @@ def lead_create(*, actor, data: LeadData) -> Lead:
 def lead_update(*, actor, lead_id: int, data: LeadData) -> Lead:
     """Replace a lead's data (every field of `data`, so pass the event again to keep it): for a
     field officer, the labour office or an administrator over the lead's village. A lead on a
-    batch keeps its NIK, village, sex and birth date, and its status `added`."""
+    batch keeps its NIK, village, sex and birth date, and its status `added`; once the batch no
+    longer holds the person (removed from it, batch rejected, cancelled or deleted) the lead is
+    free again and leaves the batch when its status changes."""
     if not selectors.leads_visible_to(actor).filter(pk=lead_id).exists():
         raise Http404(_("Not found."))
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     scope.require_role(actor, *LOGGING_ROLES, region_code=lead.village_id)
-    values = _clean_lead(actor, data, roots=_logging_roots(actor), current=lead)
-    if lead.status == LeadStatus.ADDED:
+    on_batch = lead.pk in _on_batch([lead])
+    values = _clean_lead(actor, data, roots=_logging_roots(actor), current=lead, on_batch=on_batch)
+    if on_batch:
         # The batch holds the person's data now; a lead on a batch keeps its NIK and village.
         values.update(nik=lead.nik, village=lead.village, sex=lead.sex, birth_date=lead.birth_date)
+    if values["status"] != LeadStatus.ADDED:
+        values["batch"] = None
     before = _lead_audit(lead)
     for name, value in values.items():
         setattr(lead, name, value)
@@ -577,6 +743,9 @@ def lead_update(*, actor, lead_id: int, data: LeadData) -> Lead:
 class LeadsToBatch:
     added: list[Lead]
     refused: list[dict]  # {"lead": id, "name": str, "column": str, "message": str}
+    # What the import noted about added leads (a NIK of another regency, a person registered
+    # under another name): {"lead": id, "name": str, "column": str, "message": str}
+    warnings: list[dict] = field(default_factory=list)
 
 
 # The enrollment member list's own headers (enrollment.importers.MEMBER_HEADERS).
@@ -602,10 +771,27 @@ def _leads_csv(leads: list[Lead]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _rows_named(message: str, lead_of_row: dict[int, Lead]) -> str:
+    """The import speaks of spreadsheet rows the officer never saw ("The same NIK is on row 2."):
+    name the lead of that row instead."""
+    template = _("The same NIK is on row %(row)s.") % {"row": "\x00"}
+    before, _marker, after = template.partition("\x00")
+    pattern = re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
+
+    def named(match: re.Match) -> str:
+        lead = lead_of_row.get(int(match.group(1)))
+        if lead is None:
+            return match.group(0)
+        return _("The same NIK as %(name)s, chosen too.") % {"name": lead.name}
+
+    return pattern.sub(named, message)
+
+
 def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToBatch:
-    """Put leads on a draft batch exactly as if their rows were uploaded in a member spreadsheet:
-    the enrollment import checks them (NIK, age, area, other batches, active membership) and
-    writes the accepted ones; the refused come back with the import's reason."""
+    """Put leads on a draft batch of vulnerable workers exactly as if their rows were uploaded in
+    a member spreadsheet: the enrollment import checks them (NIK, age, area, other batches, active
+    membership) and writes the accepted ones; the refused come back with the import's reason, the
+    added with its warnings."""
     from enrollment.selectors import batches_visible_to
 
     try:
@@ -621,6 +807,12 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
         if not may_edit(actor, batch.area_id, batch.created_by_id):
             raise PermissionDenied(_("Your role does not allow changing this batch."))
         batch = EnrollmentBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.kind != BatchKind.VULNERABLE_WORKERS:
+            message = _(
+                "Batch #%(id)s is a list of village officials; leads can be added only to a batch of "
+                "vulnerable workers."
+            ) % {"id": batch.pk}
+            raise ValidationFailed(message, details={"batch": message})
         if batch.state != BatchState.DRAFT:
             raise Conflict(
                 _("Batch #%(id)s is %(state)s; leads can be added only to a draft batch.")
@@ -631,9 +823,11 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
             raise Http404(_("Not found."))
 
         refused: list[dict] = []
+        warnings: list[dict] = []
         candidates: list[Lead] = []
+        on_batch = _on_batch(leads)
         for lead in leads:
-            if lead.status == LeadStatus.ADDED:
+            if lead.pk in on_batch:
                 message = _("Already added to batch #%(id)s.") % {"id": lead.batch_id}
                 refused.append({"lead": lead.pk, "name": lead.name, "column": "status", "message": message})
             elif not lead.nik:
@@ -648,10 +842,14 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
             if job.state != ImportState.DONE:
                 raise Conflict(job.message or _("The leads could not be added."))
             # Row 1 is the header: the n-th candidate is row n + 1.
+            lead_of_row = dict(enumerate(candidates, start=2))
             errors_by_row: dict[int, list[dict]] = {}
             for error in job.errors or []:
                 errors_by_row.setdefault(int(error["row"]), []).append(error)
-            for row, lead in enumerate(candidates, start=2):
+            warnings_by_row: dict[int, list[dict]] = {}
+            for warning in job.warnings or []:
+                warnings_by_row.setdefault(int(warning["row"]), []).append(warning)
+            for row, lead in lead_of_row.items():
                 errors = errors_by_row.get(row)
                 if errors:
                     refused.append(
@@ -659,11 +857,20 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
                             "lead": lead.pk,
                             "name": lead.name,
                             "column": errors[0]["column"],
-                            "message": " ".join(e["message"] for e in errors),
+                            "message": " ".join(_rows_named(e["message"], lead_of_row) for e in errors),
                         }
                     )
                 else:
                     added.append(lead)
+                    warnings += [
+                        {
+                            "lead": lead.pk,
+                            "name": lead.name,
+                            "column": w["column"],
+                            "message": _rows_named(w["message"], lead_of_row),
+                        }
+                        for w in warnings_by_row.get(row, [])
+                    ]
         if added:
             now = timezone.now()
             Lead.objects.filter(pk__in=[lead.pk for lead in added]).update(
@@ -679,4 +886,4 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
             data={"added": [lead.pk for lead in added], "refused": [r["lead"] for r in refused]},
         )
     refused.sort(key=lambda r: r["lead"])
-    return LeadsToBatch(added=added, refused=refused)
+    return LeadsToBatch(added=added, refused=refused, warnings=warnings)

@@ -56,10 +56,30 @@ def test_events_are_seen_through_their_villages_and_by_their_author(officer, cle
     assert set(selectors.events_visible_to(clerk)) == {mine, arosbaya, shared}
     assert set(selectors.events_visible_to(supervisor)) == {mine, arosbaya, shared}
     assert not selectors.events_visible_to(outsider).exists()
-    # The author keeps seeing what they logged after leaving the district (not what others did).
-    Assignment.objects.filter(user=officer).delete()
-    forget(officer)
-    assert list(selectors.events_visible_to(officer)) == [mine]
+
+
+def move(user, role, *codes):
+    Assignment.objects.filter(user=user).delete()
+    for code in codes:
+        Assignment.objects.create(user=user, role=role, region_id=code)
+    forget(user)
+
+
+def test_the_author_keeps_an_event_only_while_logging_in_its_regency(officer, clerk):
+    mine = log(officer, EventKind.VILLAGE_VISIT, 1, [VILLAGE])
+    arosbaya = log(clerk, EventKind.VILLAGE_VISIT, 1, ["35.26.05.2001"])
+    # Moved to another district of the regency: still a field officer there, so still the
+    # author of what they logged in Socah (and a reader of Arosbaya through its villages).
+    move(officer, Role.FIELD_OFFICER, "35.26.05")
+    assert set(selectors.events_visible_to(officer)) == {mine, arosbaya}
+    # Moved to another regency, made a supervisor of one district, or left with no assignment:
+    # nothing of Bangkalan any more, their own events included.
+    move(officer, Role.FIELD_OFFICER, "35.28.01")
+    assert not selectors.events_visible_to(officer).exists()
+    move(officer, Role.SUPERVISOR, "35.26.05")
+    assert list(selectors.events_visible_to(officer)) == [arosbaya]
+    move(officer, Role.FIELD_OFFICER)
+    assert not selectors.events_visible_to(officer).exists()
 
 
 def test_leads_and_loggable_villages_follow_the_scope(officer, clerk, supervisor, outsider, lead):

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from enrollment import services as enrollment
 from enrollment.models import BatchMember, BatchState, FundingSource, Participant
@@ -22,7 +22,7 @@ from tests.enrollment.test_concurrency import run_together
 from tests.factories import user_with
 from tests.outreach.conftest import VILLAGE
 from ucj.errors import Conflict, ValidationFailed
-from ucj.models import AuditEvent, Role
+from ucj.models import Assignment, AuditEvent, Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -73,14 +73,44 @@ def test_logging_an_event_records_villages_officers_and_audit(officer, clerk, ev
 
 def test_a_retry_with_the_same_client_id_returns_the_same_event(officer, event_data):
     client_id = uuid.uuid4()
-    first, created = log(officer, event_data(), client_id)
-    # The phone lost the answer and sends again, even with something edited meanwhile.
-    again, created_again = log(officer, event_data(attendance={"farmers": 99}), client_id)
+    first, created = log(officer, event_data(village_codes=[VILLAGE, OTHER_VILLAGE], partner="Kades"), client_id)
+    # The phone lost the answer and sends the same event again (written a little differently).
+    again, created_again = log(
+        officer,
+        event_data(
+            village_codes=[f" {OTHER_VILLAGE}", VILLAGE, VILLAGE],
+            partner="Kades ",
+            attendance={"farmers": "12", "fishers": 0},
+        ),
+        client_id,
+    )
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk and again.farmers == 12
     assert OutreachEvent.objects.count() == 1
-    assert EventVillage.objects.count() == 1
+    assert EventVillage.objects.count() == 2
     assert AuditEvent.objects.filter(action="outreach.event.create").count() == 1
+
+
+def test_the_same_client_id_with_another_event_is_a_conflict(officer, event_data):
+    client_id = uuid.uuid4()
+    first, _ = log(officer, event_data(), client_id)
+    for other in (event_data(attendance={"farmers": 99}), event_data(village_codes=[OTHER_VILLAGE])):
+        with pytest.raises(Conflict, match="already used for another event; send the new event with a new client id"):
+            log(officer, other, client_id)
+    first.refresh_from_db()
+    assert (OutreachEvent.objects.count(), first.farmers, len(first.payload_hash)) == (1, 12, 64)
+    # Editing the event does not change what a retry of the first request must carry.
+    services.event_update(actor=officer, event_id=first.pk, data=event_data(attendance={"farmers": 20}))
+    again, created = log(officer, event_data(), client_id)
+    assert (again.pk, again.farmers, created) == (first.pk, 20, False)
+
+
+def test_an_event_logged_before_payloads_were_kept_answers_any_retry(officer, event_data):
+    client_id = uuid.uuid4()
+    first, _ = log(officer, event_data(), client_id)
+    OutreachEvent.objects.filter(pk=first.pk).update(payload_hash="")
+    again, created = log(officer, event_data(attendance={"farmers": 99}), client_id)
+    assert (again.pk, again.farmers, created) == (first.pk, 12, False)
 
 
 def test_someone_elses_client_id_is_a_conflict(officer, clerk, event_data):
@@ -196,6 +226,26 @@ def test_every_problem_is_reported_at_once(officer, event_data):
     assert set(details) == {"employer_name", "date", "farmers"}
 
 
+@pytest.mark.parametrize(
+    ("utc", "day", "accepted"),
+    [
+        # 23:30 in Jakarta, already 00:30 of the next day in Bali and Papua.
+        ("2026-03-10T16:30:00+00:00", dt.date(2026, 3, 11), True),
+        ("2026-03-10T16:30:00+00:00", dt.date(2026, 3, 12), False),
+        # 08:30 in Papua, 06:30 in Jakarta: the same day everywhere.
+        ("2026-03-10T23:30:00+00:00", dt.date(2026, 3, 11), True),
+        ("2026-03-10T23:30:00+00:00", dt.date(2026, 3, 12), False),
+    ],
+)
+def test_today_is_todays_date_in_the_easternmost_time_zone(officer, event_data, monkeypatch, utc, day, accepted):
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromisoformat(utc))
+    if accepted:
+        event, created = log(officer, event_data(date=day))
+        assert created and event.date == day
+    else:
+        assert "in the future" in refused(officer, event_data(date=day))["date"]
+
+
 def test_a_complete_fertiliser_tie_in_and_an_employer_visit_are_accepted(officer, event_data):
     fertiliser, _ = log(
         officer,
@@ -210,15 +260,44 @@ def test_a_complete_fertiliser_tie_in_and_an_employer_visit_are_accepted(officer
     assert visit.employer_name == "UD Batik Tulis"
 
 
-def test_co_officers_must_work_in_the_events_regency(officer, clerk, supervisor, outsider, event_data):
-    for other in (outsider, supervisor):  # outside Bangkalan; a supervisor is not an officer
+def test_co_officers_must_work_in_one_of_the_events_villages(officer, clerk, supervisor, outsider, event_data):
+    arosbaya = user_with(Role.FIELD_OFFICER, "35.26.05", username="arosbaya")  # another district, same regency
+    # Outside Bangkalan; a supervisor is not an officer; a field officer of the regency who does
+    # not work in the event's village would not even see the event.
+    for other in (outsider, supervisor, arosbaya):
         details = refused(officer, event_data(officer_ids=[other.pk]))
         assert other.username in details["officers"]
+        assert "working in one of its villages" in details["officers"], details
     details = refused(officer, event_data(officer_ids=[999_999]))
     assert "officers" in details
-    colleague = user_with(Role.FIELD_OFFICER, "35.26.05", username="colleague")  # another district, same regency
-    event, _ = log(officer, event_data(officer_ids=[clerk.pk, colleague.pk, officer.pk]))
-    assert set(event.officers.all()) == {officer, clerk, colleague}
+    socah = user_with(Role.FIELD_OFFICER, "35.26.02", username="socah")
+    event, _ = log(officer, event_data(officer_ids=[clerk.pk, socah.pk, officer.pk]))
+    assert set(event.officers.all()) == {officer, clerk, socah}
+    # One village of theirs among the event's is enough.
+    event, _ = log(clerk, event_data(village_codes=[VILLAGE, OUTSIDE_OFFICER], officer_ids=[arosbaya.pk]))
+    assert set(event.officers.all()) == {clerk, arosbaya}
+    assert selectors.events_visible_to(arosbaya).filter(pk=event.pk).exists()
+
+
+def test_a_co_officer_who_moved_away_does_not_block_editing_the_event(officer, event_data):
+    socah = user_with(Role.FIELD_OFFICER, "35.26.02", username="socah")
+    event, _ = log(officer, event_data(officer_ids=[socah.pk]))
+    Assignment.objects.filter(user=socah).update(region_id="35.28.01")  # now in Pamekasan
+    event = services.event_update(
+        actor=officer, event_id=event.pk, data=event_data(officer_ids=[socah.pk], notes="Balai desa")
+    )
+    assert event.notes == "Balai desa" and set(event.officers.all()) == {officer, socah}
+    # Someone newly named is still checked.
+    arosbaya = user_with(Role.FIELD_OFFICER, "35.26.05", username="arosbaya")
+    with pytest.raises(ValidationFailed) as exc:
+        services.event_update(actor=officer, event_id=event.pk, data=event_data(officer_ids=[socah.pk, arosbaya.pk]))
+    assert "arosbaya" in exc.value.details["officers"] and "socah" not in exc.value.details["officers"]
+
+
+def test_unknown_usernames_and_users_who_may_not_be_named_get_one_message(officer, supervisor, event_data):
+    known = refused(officer, event_data(officer_ids=[supervisor.pk]))["officers"]
+    unknown = refused(officer, event_data(unknown_officers=["nobody"]))
+    assert unknown["officers"] == known.replace(supervisor.username, "nobody")
 
 
 # --- Who may log -----------------------------------------------------------------------------------
@@ -391,7 +470,7 @@ def draft(officer):
 
 def lead_with_nik(officer, serial: int, **overrides) -> Lead:
     return services.lead_create(
-        actor=officer, data=lead_data(nik=make_nik(serial), name=f"Warga {serial}", **overrides)
+        actor=officer, data=lead_data(**{"nik": make_nik(serial), "name": f"Warga {serial}", **overrides})
     )
 
 
@@ -457,11 +536,24 @@ def test_a_lead_already_active_for_an_overlapping_period_is_refused_with_the_enr
 
 
 def test_the_same_nik_on_two_leads_joins_once(officer, draft):
-    first = lead_with_nik(officer, 31)
+    first = lead_with_nik(officer, 31, name="Siti Aminah")
     second = lead_with_nik(officer, 31, village_code=OTHER_VILLAGE)
     result = services.leads_add_to_batch(actor=officer, lead_ids=[second.pk, first.pk], batch_id=draft.pk)
     assert [lead.pk for lead in result.added] == [first.pk]
-    assert [r["lead"] for r in result.refused] == [second.pk] and "same NIK" in result.refused[0]["message"]
+    [refusal] = result.refused
+    assert refusal["lead"] == second.pk
+    # Named by the other lead, not by a row of a spreadsheet the officer never saw.
+    assert refusal["message"] == "The same NIK as Siti Aminah, chosen too."
+
+
+def test_rows_are_named_by_lead_in_indonesian_too(officer, draft):
+    first = lead_with_nik(officer, 32, name="Siti Aminah")
+    second = lead_with_nik(officer, 32)
+    with translation.override("id"):
+        result = services.leads_add_to_batch(actor=officer, lead_ids=[first.pk, second.pk], batch_id=draft.pk)
+    [refusal] = result.refused
+    assert refusal["lead"] == second.pk
+    assert "Siti Aminah" in refusal["message"] and "baris" not in refusal["message"]
     assert Participant.objects.filter(nik=first.nik).count() == 1
 
 
@@ -481,6 +573,91 @@ def test_leads_go_only_to_a_draft_the_actor_may_edit(officer, clerk, supervisor,
     lead.refresh_from_db()
     assert lead.status == LeadStatus.INTERESTED
     assert not BatchMember.objects.filter(participant__nik=lead.nik).exists()
+
+
+def added_to(batch, *leads, actor) -> list[int]:
+    result = services.leads_add_to_batch(actor=actor, lead_ids=[lead.pk for lead in leads], batch_id=batch.pk)
+    return [lead.pk for lead in result.added]
+
+
+def test_a_lead_whose_person_left_the_batch_may_change_status_or_join_another(officer, draft):
+    lead = lead_with_nik(officer, 61)
+    assert added_to(draft, lead, actor=officer) == [lead.pk]
+    lead.refresh_from_db()
+    declined = lead_data(name=lead.name, nik=lead.nik, status="declined")
+    # Still on the batch: its status stays.
+    with pytest.raises(ValidationFailed) as exc:
+        services.lead_update(actor=officer, lead_id=lead.pk, data=declined)
+    assert "already on a batch" in exc.value.details["status"]
+    # Taken off the batch: the lead is free again, to join it again...
+    member = BatchMember.objects.get(batch=draft, participant__nik=lead.nik)
+    enrollment.batch_members_remove(actor=officer, batch_id=draft.pk, member_ids=[member.pk])
+    assert added_to(draft, lead, actor=officer) == [lead.pk]
+    assert BatchMember.objects.filter(batch=draft, participant__nik=lead.nik).count() == 1
+    # ... or to decline, which takes it off the batch.
+    member = BatchMember.objects.get(batch=draft, participant__nik=lead.nik)
+    enrollment.batch_members_remove(actor=officer, batch_id=draft.pk, member_ids=[member.pk])
+    updated = services.lead_update(actor=officer, lead_id=lead.pk, data=declined)
+    assert (updated.status, updated.batch_id) == (LeadStatus.DECLINED, None)
+
+
+def test_a_lead_of_a_rejected_or_deleted_batch_may_join_another(officer, clerk, draft):
+    lead = lead_with_nik(officer, 62)
+    assert added_to(draft, lead, actor=officer) == [lead.pk]
+    enrollment.batch_submit(actor=officer, batch_id=draft.pk)
+    enrollment.batch_reject(actor=clerk, batch_id=draft.pk, reason="Salah SK")
+    second = new_batch(officer)
+    assert added_to(second, lead, actor=officer) == [lead.pk]
+    lead.refresh_from_db()
+    assert (lead.status, lead.batch_id) == (LeadStatus.ADDED, second.pk)
+    # The batch gone altogether (the lead then has no batch): free again.
+    BatchMember.objects.filter(batch=second).delete()
+    second.delete()
+    lead.refresh_from_db()
+    assert (lead.status, lead.batch_id) == (LeadStatus.ADDED, None)
+    assert added_to(new_batch(officer), lead, actor=officer) == [lead.pk]
+
+
+def test_a_lead_of_an_active_batch_stays_added_until_the_batch_is_cancelled(officer, clerk, draft):
+    lead = lead_with_nik(officer, 63)
+    assert added_to(draft, lead, actor=officer) == [lead.pk]
+    enrollment.allocation_create(
+        actor=clerk, region_code="35.26", year=2026, source=FundingSource.DBHCHT, amount=1_000_000_000
+    )
+    enrollment.batch_submit(actor=officer, batch_id=draft.pk)
+    enrollment.batch_verify(actor=clerk, batch_id=draft.pk)
+    enrollment.batch_approve(actor=clerk, batch_id=draft.pk)
+    enrollment.batch_activate(actor=clerk, batch_id=draft.pk, confirmations={lead.nik: (2, "23000000063")})
+    later = new_batch(officer, period_start=dt.date(2027, 1, 1), period_end=dt.date(2027, 12, 31), year=2027)
+    [refusal] = services.leads_add_to_batch(actor=officer, lead_ids=[lead.pk], batch_id=later.pk).refused
+    assert refusal["message"] == f"Already added to batch #{draft.pk}."
+    enrollment.batch_cancel(actor=clerk, batch_id=draft.pk, reason="Anggaran dialihkan")
+    assert added_to(later, lead, actor=officer) == [lead.pk]
+
+
+def test_warnings_of_the_import_come_back_per_lead(officer, draft):
+    madura = lead_with_nik(officer, 71)
+    pamekasan_nik = lead_with_nik(officer, 72, nik=make_nik(72, district="352801"), name="Warga Pamekasan")
+    result = services.leads_add_to_batch(actor=officer, lead_ids=[madura.pk, pamekasan_nik.pk], batch_id=draft.pk)
+    assert sorted(x.pk for x in result.added) == [madura.pk, pamekasan_nik.pk]
+    assert result.warnings == [
+        {
+            "lead": pamekasan_nik.pk,
+            "name": "Warga Pamekasan",
+            "column": "nik",
+            "message": "The NIK was issued outside the regency (district 35.28.01).",
+        }
+    ]
+
+
+def test_leads_go_only_to_a_batch_of_vulnerable_workers(officer):
+    officials = new_batch(officer, kind="village_officials")
+    lead = lead_with_nik(officer, 81)
+    with pytest.raises(ValidationFailed, match="village officials") as exc:
+        services.leads_add_to_batch(actor=officer, lead_ids=[lead.pk], batch_id=officials.pk)
+    assert "batch" in exc.value.details
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.INTERESTED and not officials.members.exists()
 
 
 def test_a_lead_outside_the_actors_regions_is_not_found(officer, clerk, draft):
