@@ -4,6 +4,7 @@
 import datetime as dt
 import re
 import uuid
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,8 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import BootstrapForm, DateField, RegionCodeField, region_options
-from enrollment.models import Sex
+from enrollment.forms import CHOOSE, BootstrapForm, DateField, RegionCodeField, region_options
+from enrollment.models import Sex, mask_nik, mask_phone
 from outreach import selectors
 from outreach.models import (
     ATTENDANCE_GROUPS,
@@ -47,8 +48,31 @@ ATTENDANCE_LABELS = {
     "others": _("Others"),
 }
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The months the events list and calendar accept (a year 0 or 9999 only breaks the date arithmetic).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# The event form lists the villages as checkboxes while they are this many at most; a user who may
+# log in more (a province's labour office, an administrator) chooses a district first.
+MAX_VILLAGES_ON_FORM = 400
+# Districts in that choice's select; more (the whole country) ask for the regency first.
+MAX_DISTRICT_OPTIONS = 1000
+# Lead ids a form accepts: the range of the database's integer keys.
+MAX_ID = 2_147_483_647
+ID_RE = re.compile(r"^[0-9]{1,10}$")
 
 nik_validator = RegexValidator(r"^[0-9]{16}$", _("A NIK has 16 digits."))
+
+
+class PersonalDataField(forms.CharField):
+    """A NIK or a phone number that the user may see only masked: the form shows the masked value
+    (`masked`), and that value sent back unchanged means "keep it" (`stored` is kept)."""
+
+    masked = ""
+    stored = ""
+
+    def clean(self, value):
+        if self.masked and (value or "").strip() == self.masked:
+            return self.stored
+        return super().clean(value)
 
 
 def add_service_errors(form: forms.Form, exc, aliases: dict | None = None) -> None:
@@ -69,8 +93,36 @@ def add_service_errors(form: forms.Form, exc, aliases: dict | None = None) -> No
 
 
 def month_start(value: str) -> dt.date | None:
+    """The first day of a month written YYYY-MM (years MIN_YEAR..MAX_YEAR), or None."""
     match = MONTH_RE.match(value or "")
-    return dt.date(int(match[1]), int(match[2]), 1) if match else None
+    if not match or not MIN_YEAR <= int(match[1]) <= MAX_YEAR:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        return None
+
+
+def shift_month(month: dt.date, step: int) -> dt.date | None:
+    """The first day of the month `step` months away, or None outside MIN_YEAR..MAX_YEAR."""
+    index = month.year * 12 + month.month - 1 + step
+    year, month_index = divmod(index, 12)
+    return dt.date(year, month_index + 1, 1) if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+class CoordinateField(forms.DecimalField):
+    """Degrees with six decimals (about 11 cm), as the column keeps them. A phone's GPS gives more:
+    they are rounded, as the API rounds them, not refused."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(required=False, max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, **kwargs)
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        # Only a value of sensible size is rounded; a huge one fails the range check after this.
+        if number is not None and number.is_finite() and abs(number) < 1000:
+            number = number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+        return number
 
 
 class AttendanceField(forms.IntegerField):
@@ -92,11 +144,15 @@ class AttendanceField(forms.IntegerField):
         return super().clean(value) or 0
 
 
-def village_groups(user, *, also: list[str] = ()) -> list[dict]:
-    """The villages the user may log in (and `also`, the villages an edited event already has),
-    grouped by district: districts where the user logged most recently first, and within each
-    the villages they logged most recently, then the rest by name."""
-    villages = list(selectors.loggable_villages(user).select_related("parent").order_by("code"))
+def village_groups(user, *, also: list[str] = (), districts: list[str] | None = None) -> list[dict]:
+    """The villages the user may log in (only those of `districts` when given; and `also`, the
+    villages an edited event already has), grouped by district: districts where the user logged
+    most recently first, and within each the villages they logged most recently, then the rest by
+    name. "Recently" is looked up among the villages shown only."""
+    villages = selectors.loggable_villages(user).select_related("parent").order_by("code")
+    if districts is not None:
+        villages = villages.filter(parent_id__in=districts)
+    villages = list(villages)
     missing = set(also) - {v.code for v in villages}
     if missing:
         villages += list(Region.objects.filter(code__in=missing).select_related("parent"))
@@ -123,6 +179,58 @@ def village_groups(user, *, also: list[str] = ()) -> list[dict]:
     for group in ordered:
         group["villages"].sort(key=lambda v: (v["last"] is None, -(v["last"] or dt.date.min).toordinal(), v["name"]))
     return ordered
+
+
+class DistrictChoiceForm(BootstrapForm):
+    """For a user who may log in more villages than the event form can list: the district whose
+    villages the form shows (and, when even the districts are too many for a select, the regency
+    first). Read from the query string (`?district=`, `?regency=`)."""
+
+    regency = forms.ChoiceField(label=_("Regency"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+
+    def __init__(self, data, *, user):
+        data = {k: data.get(k, "") for k in ("regency", "district") if data.get(k)}
+        loggable = selectors.loggable_villages(user)
+        # One query: is there a village beyond the cap?
+        self.wide = loggable.values_list("code", flat=True)[MAX_VILLAGES_ON_FORM : MAX_VILLAGES_ON_FORM + 1].exists()
+        self.needs_regency = False
+        regency, district = data.get("regency", ""), data.get("district", "")
+        if self.wide and regency and district and regency_code(district) != regency:
+            del data["district"]  # a district of the regency chosen before: choose again
+        super().__init__(data or None)
+        if not self.wide:
+            return
+        districts = Region.objects.filter(level=Region.Level.DISTRICT, code__in=loggable.values("parent_id"))
+        if districts.count() > MAX_DISTRICT_OPTIONS:
+            self.needs_regency = True
+            regencies = Region.objects.filter(code__in=districts.values("parent_id")).order_by("name", "code")
+            self.fields["regency"].choices = [("", CHOOSE), *((r.code, r.name) for r in regencies)]
+            regency = data.get("regency") or (regency_code(data["district"]) if data.get("district") else "")
+            if regency and not data.get("regency"):
+                self.data = {**self.data, "regency": regency}
+            districts = districts.filter(parent_id=regency) if regency else districts.none()
+        else:
+            del self.fields["regency"]
+        groups: dict[str, list] = {}
+        names: dict[str, str] = {}
+        for district in districts.select_related("parent").order_by("parent__name", "parent_id", "name", "code"):
+            names[district.parent_id] = district.parent.name
+            groups.setdefault(district.parent_id, []).append((district.code, district.name))
+        choices = [("", CHOOSE)]
+        if len(groups) == 1:
+            choices += next(iter(groups.values()))
+        else:
+            choices += [(names[code], options) for code, options in groups.items()]
+        self.fields["district"].choices = choices
+        self.style()
+
+    @property
+    def chosen_district(self) -> str | None:
+        """The chosen district's code (for a wide user), or None."""
+        if not self.wide or not self.is_bound or not self.is_valid():
+            return None
+        return self.cleaned_data.get("district") or None
 
 
 def co_officer_choices(user) -> list[tuple[int, str]]:
@@ -191,14 +299,10 @@ class EventForm(BootstrapForm):
         label=_("Other officers present"), required=False, widget=forms.CheckboxSelectMultiple
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90
-    )
-    longitude = forms.DecimalField(
-        label=_("Longitude"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180
-    )
+    latitude = CoordinateField(label=_("Latitude"), limit=90)
+    longitude = CoordinateField(label=_("Longitude"), limit=180)
 
-    def __init__(self, *args, user, event: OutreachEvent | None = None, **kwargs):
+    def __init__(self, *args, user, event: OutreachEvent | None = None, districts: list[str] | None = None, **kwargs):
         self.event = event
         if event is not None:
             kwargs.setdefault("initial", self.initial_from(event))
@@ -211,7 +315,7 @@ class EventForm(BootstrapForm):
             self.fields["date"].initial = now.date()
             self.fields["time"].initial = now.time().replace(second=0, microsecond=0)
         current = [v.code for v in event.villages.all()] if event is not None else []
-        self.village_groups = village_groups(user, also=current)
+        self.village_groups = village_groups(user, also=current, districts=districts)
         self.fields["villages"].choices = [(v["code"], v["name"]) for g in self.village_groups for v in g["villages"]]
         officers = co_officer_choices(user)
         if event is not None:
@@ -318,25 +422,33 @@ class EventFilterForm(BootstrapForm):
     def clean_month(self):
         value = self.cleaned_data["month"]
         if value and month_start(value) is None:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
+            raise forms.ValidationError(
+                _("Enter a month as YYYY-MM between %(first)s and %(last)s, e.g. 2026-11.")
+                % {"first": MIN_YEAR, "last": MAX_YEAR}
+            )
         return value
 
     def value(self, name):
-        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+        """A filter's value when it is valid; an invalid one (shown with its error) is left out
+        and the others still apply."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
 
 
 class LeadForm(BootstrapForm):
     """Quick add of a person met at an event (and, with `lead`, its edit)."""
 
     name = forms.CharField(label=_("Name"), max_length=150)
-    nik = forms.CharField(
+    nik = PersonalDataField(
         label=_("NIK"),
         required=False,
         max_length=16,
         validators=[nik_validator],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{16}", "autocomplete": "off"}),
     )
-    phone = forms.CharField(
+    phone = PersonalDataField(
         label=_("Phone"),
         required=False,
         max_length=20,
@@ -355,11 +467,27 @@ class LeadForm(BootstrapForm):
     status = forms.ChoiceField(label=_("Status"), choices=LeadStatus.choices)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, villages: list[Region] | None = None, lead: Lead | None = None, **kwargs):
+    def __init__(
+        self, *args, villages: list[Region] | None = None, lead: Lead | None = None, full: bool = True, **kwargs
+    ):
+        """`full`: the user may see the lead's NIK, phone and birth date (its officer, the labour
+        office, an administrator); otherwise the form shows them masked and keeps them unless the
+        user types new ones."""
         self.lead = lead
+        self.full = full or lead is None
         if lead is not None:
-            kwargs.setdefault("initial", self.initial_from(lead))
+            kwargs.setdefault("initial", self.initial_from(lead, full=self.full))
         super().__init__(*args, **kwargs)
+        if lead is not None and not self.full:
+            for name, masked in (("nik", self.initial.get("nik")), ("phone", self.initial.get("phone"))):
+                self.fields[name].masked, self.fields[name].stored = masked or "", getattr(lead, name)
+                if masked:
+                    self.fields[name].help_text = _("Shown masked: leave it to keep it, or type a new one.")
+            self.fields["nik"].widget.attrs.pop("pattern", None)  # the masked value has stars
+            if lead.birth_date:
+                self.fields["birth_date"].help_text = _("Born in %(year)s. Leave empty to keep the date.") % {
+                    "year": lead.birth_date.year
+                }
         if lead is not None:
             # A lead stays in its village; "added to a batch" is set by adding it to one.
             del self.fields["village"]
@@ -378,15 +506,17 @@ class LeadForm(BootstrapForm):
         self.style()
 
     @staticmethod
-    def initial_from(lead: Lead) -> dict:
+    def initial_from(lead: Lead, *, full: bool = True) -> dict:
+        """The lead's values; NIK and phone masked and no birth date (the hidden digits of the NIK
+        are the birth date) unless `full`."""
         return {
             "name": lead.name,
-            "nik": lead.nik,
-            "phone": lead.phone,
+            "nik": lead.nik if full or not lead.nik else mask_nik(lead.nik),
+            "phone": lead.phone if full or not lead.phone else mask_phone(lead.phone),
             "occupation": lead.occupation,
             "next_follow_up": lead.next_follow_up,
             "sex": lead.sex,
-            "birth_date": lead.birth_date,
+            "birth_date": lead.birth_date if full else None,
             "status": lead.status,
             "notes": lead.notes,
         }
@@ -394,13 +524,17 @@ class LeadForm(BootstrapForm):
     def data_for_service(self, *, event_id: int | None = None) -> LeadData:
         data = self.cleaned_data
         lead = self.lead
+        nik, birth_date = data["nik"].strip(), data["birth_date"]
+        if lead is not None and not self.full and birth_date is None and not (nik and nik != lead.nik):
+            # The masked form shows no birth date: empty keeps the stored one (a new NIK brings its own).
+            birth_date = lead.birth_date
         return LeadData(
             name=data["name"].strip(),
             village_code=lead.village_id if lead else data["village"],
             event_id=lead.event_id if lead else event_id,
-            nik=data["nik"].strip(),
+            nik=nik,
             sex=data["sex"],
-            birth_date=data["birth_date"],
+            birth_date=birth_date,
             phone=data["phone"].strip(),
             occupation=data["occupation"].strip(),
             status=(lead.status if self.fields["status"].disabled else data["status"])
@@ -430,7 +564,10 @@ class LeadFilterForm(BootstrapForm):
         self.style()
 
     def value(self, name):
-        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
 
 
 class LeadsToBatchForm(forms.Form):
@@ -440,9 +577,10 @@ class LeadsToBatchForm(forms.Form):
     def __init__(self, *args, batches, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["batch"].choices = [(b.pk, str(b.pk)) for b in batches]
-        # Which leads the user may add is the service's call (scope, status); any id parses here.
+        # Which leads the user may add is the service's call (scope, status); any id in the range of
+        # the database's keys parses here (a longer number is refused, not sent to the database).
         ids = self.data.getlist("lead") if hasattr(self.data, "getlist") else []
-        self.fields["lead"].choices = [(v, v) for v in ids if str(v).isdigit()]
+        self.fields["lead"].choices = [(v, v) for v in ids if ID_RE.match(str(v)) and 1 <= int(v) <= MAX_ID]
         self.fields["lead"].error_messages["invalid_choice"] = _("Choose leads from the list.")
 
 
@@ -466,16 +604,22 @@ class VisitFilterForm(BootstrapForm):
     def clean(self):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
+        # The order is checked after the defaults: no end means today.
         if since and until and since > until:
             self.add_error("until", _("The end comes before the start."))
+        elif since and not until and "until" not in self.errors and since > timezone.localdate():
+            self.add_error("since", _("The start is after today; give the end too."))
         return data
 
     def values(self) -> dict:
+        """The period and filters to show: no end means today, no start the 1st of January of the
+        end's year."""
         today = timezone.localdate()
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        until = data.get("until") or today
         return {
-            "since": data.get("since") or dt.date(today.year, 1, 1),
-            "until": data.get("until") or today,
+            "since": data.get("since") or dt.date(until.year, 1, 1),
+            "until": until,
             "days": data.get("days") or 90,
             "stale_only": bool(data.get("stale_only")),
             "sort": data.get("sort") or "",

@@ -22,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment import selectors as enrollment_selectors
 from enrollment import services as enrollment_services
-from enrollment.models import BatchState, mask_nik, mask_phone
+from enrollment.models import BatchKind, BatchState, mask_birth_date, mask_nik, mask_phone
 from outreach import selectors, services
 from outreach.forms import (
     EVENT_ERROR_ALIASES,
     KIND_FIELDS,
     LEAD_ERROR_ALIASES,
     LEAD_TABS,
+    DistrictChoiceForm,
     EventFilterForm,
     EventForm,
     LeadFilterForm,
@@ -37,6 +38,7 @@ from outreach.forms import (
     VisitFilterForm,
     add_service_errors,
     month_start,
+    shift_month,
 )
 from outreach.models import ATTENDANCE_GROUPS, EventKind, EventVillage, Lead, OutreachEvent
 from ucj import scope
@@ -48,8 +50,9 @@ LEADS_PER_PAGE = 50
 # A month calendar shows at most this many events (a regency's busiest month stays far below).
 CALENDAR_MAX_EVENTS = 1000
 DRAFT_BATCHES_OFFERED = 100
-# Who logs events and leads (as `selectors.loggable_villages` decides where).
-LOGGER_ROLES = {Role.FIELD_OFFICER, Role.LABOUR_OFFICE, Role.ADMIN}
+# Who logs events and leads (as `selectors.loggable_villages` decides where), and changes leads
+# (as `services.lead_update` decides: one of these roles over the lead's village).
+LOGGER_ROLES = (Role.FIELD_OFFICER, Role.LABOUR_OFFICE, Role.ADMIN)
 
 
 def _page(request, items, per_page):
@@ -57,7 +60,7 @@ def _page(request, items, per_page):
 
 
 def _may_log(user) -> bool:
-    return bool(scope.roles_of(user) & LOGGER_ROLES)
+    return bool(scope.roles_of(user) & set(LOGGER_ROLES))
 
 
 def _event_or_404(request, pk) -> OutreachEvent:
@@ -96,9 +99,10 @@ def _filtered_events(user, filters: EventFilterForm, *, with_month: bool = True)
 
 
 def _calendar(request, filters: EventFilterForm) -> dict:
-    """A month grid (weeks of days, each with its events) and the same days as a list for phones."""
+    """A month grid (weeks of days, each with its events) and the same days as a list for phones.
+    No month, or an invalid one (the filter form shows why): this month."""
     today = timezone.localdate()
-    month = month_start(request.GET.get("month", "")) or today.replace(day=1)
+    month = month_start(filters.value("month") or "") or today.replace(day=1)
     events = _with_villages(_filtered_events(request.user, filters, with_month=False)).filter(
         date__year=month.year, date__month=month.month
     )
@@ -110,14 +114,13 @@ def _calendar(request, filters: EventFilterForm) -> dict:
         [{"date": day, "in_month": day.month == month.month, "events": by_day.get(day, [])} for day in week]
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     ]
-    previous = (month - dt.timedelta(days=1)).replace(day=1)
-    following = (month + dt.timedelta(days=31)).replace(day=1)
+    previous, following = shift_month(month, -1), shift_month(month, 1)
     return {
         "month": month,
         "weeks": weeks,
         "days": [(day, by_day[day]) for day in sorted(by_day)],
-        "previous_month": f"{previous:%Y-%m}",
-        "next_month": f"{following:%Y-%m}",
+        "previous_month": f"{previous:%Y-%m}" if previous else None,
+        "next_month": f"{following:%Y-%m}" if following else None,
         "today": today,
         "truncated": len(events) == CALENDAR_MAX_EVENTS,
         "event_count": len(events),
@@ -137,10 +140,11 @@ def event_list(request):
     return render(request, "outreach/event_list.html", context)
 
 
-def _event_form_context(form, event=None) -> dict:
+def _event_form_context(form, event=None, chooser=None) -> dict:
     return {
         "form": form,
         "event": event,
+        "chooser": chooser if chooser is not None and chooser.wide else None,
         "kind_fields": {name: " ".join(kinds) for name, kinds in KIND_FIELDS.items()},
     }
 
@@ -150,7 +154,13 @@ def event_new(request):
     user = request.user
     if not _may_log(user):
         raise PermissionDenied(_("Only field officers and the labour office log outreach events."))
-    form = EventForm(request.POST or None, user=user)
+    # A user of more villages than a form can list chooses a district first (`?district=`, kept in
+    # the form's address when it is sent).
+    chooser = DistrictChoiceForm(request.GET, user=user)
+    district = chooser.chosen_district
+    if chooser.wide and district is None:
+        return render(request, "outreach/event_district.html", {"chooser": chooser, "event": None})
+    form = EventForm(request.POST or None, user=user, districts=[district] if district else None)
     if not form.has_villages:
         raise PermissionDenied(_("You have no villages to log events in. Ask an administrator for an assignment."))
     if request.method == "POST" and form.is_valid():
@@ -158,11 +168,15 @@ def event_new(request):
             event, created = services.event_log(
                 actor=user, client_id=form.cleaned_data["client_id"], data=form.data_for_service()
             )
-        except Conflict as exc:
-            # The id belongs to someone else's event: this form gets a fresh one for its next try.
+        except Conflict:
+            # The id is taken: by someone else's event, or by this user's event with other data (the
+            # form sent again after going back and changing it). Nothing is lost: the form keeps what
+            # was typed and gets a fresh id, and saving again logs a new event.
             form.data = form.data.copy()
             form.data["client_id"] = str(uuid.uuid4())
-            add_service_errors(form, exc, EVENT_ERROR_ALIASES)
+            form.add_error(
+                None, _("This form was already saved as another event; check it and save again to log a new one.")
+            )
         except ApplicationError as exc:
             add_service_errors(form, exc, EVENT_ERROR_ALIASES)
         else:
@@ -171,7 +185,7 @@ def event_new(request):
             else:
                 messages.info(request, _("This event was already saved; nothing was added twice."))
             return redirect(event)
-    return render(request, "outreach/event_form.html", _event_form_context(form))
+    return render(request, "outreach/event_form.html", _event_form_context(form, chooser=chooser))
 
 
 def _event_label(event: OutreachEvent) -> str:
@@ -195,7 +209,17 @@ def event_edit(request, pk):
     if request.method == "GET" and not services.event_may_edit(user, event):
         messages.error(request, _edit_refusal(event))
         return redirect(event)
-    form = EventForm(request.POST or None, user=user, event=event)
+    # A user of more villages than a form can list sees the districts of the event's villages, or
+    # the one chosen with `?district=` (the event's own villages stay listed either way).
+    chooser = DistrictChoiceForm(request.GET, user=user)
+    districts = None
+    if chooser.wide:
+        districts = (
+            [chooser.chosen_district]
+            if chooser.chosen_district
+            else sorted({v.parent_id for v in event.villages.all()})
+        )
+    form = EventForm(request.POST or None, user=user, event=event, districts=districts)
     if request.method == "POST" and form.is_valid():
         try:
             services.event_update(actor=user, event_id=event.pk, data=form.data_for_service())
@@ -207,17 +231,30 @@ def event_edit(request, pk):
         else:
             messages.success(request, _("The event was saved."))
             return redirect(event)
-    return render(request, "outreach/event_form.html", _event_form_context(form, event))
+    return render(request, "outreach/event_form.html", _event_form_context(form, event, chooser))
+
+
+def _sees_personal_data(user, lead: Lead) -> bool:
+    """NIK, phone and birth date in full: for the officer who met the person (they call them back)
+    and for roles that handle personal data; masked for everyone else."""
+    return lead.officer_id == user.pk or scope.may_see_personal_data(user, lead.village_id)
+
+
+def _may_edit_lead(user, lead: Lead) -> bool:
+    """As `services.lead_update` decides: a logging role over the lead's village."""
+    return any(scope.has_role(user, role, lead.village_id) for role in LOGGER_ROLES)
 
 
 def _lead_rows(user, leads) -> list[Lead]:
-    """Leads with their phone and NIK as this user may see them: in full for the officer who met
-    the person (they call them back) and for roles that handle personal data; masked otherwise."""
+    """Leads with their phone, NIK and birth date as this user may see them (the birth year only
+    when masked: the NIK's hidden digits are the birth date)."""
     rows = list(leads)
     for lead in rows:
-        full = lead.officer_id == user.pk or scope.may_see_personal_data(user, lead.village_id)
+        full = _sees_personal_data(user, lead)
         lead.phone_shown = lead.phone if full else mask_phone(lead.phone)
         lead.nik_shown = lead.nik if full else (mask_nik(lead.nik) if lead.nik else "")
+        # None: the template writes the full date.
+        lead.birth_year_shown = None if full else mask_birth_date(lead.birth_date)
         lead.phone_callable = full and bool(lead.phone)
     return rows
 
@@ -284,16 +321,19 @@ def _lead_or_404(request, pk) -> Lead:
 def lead_detail(request, pk):
     lead = _lead_or_404(request, pk)
     _lead_rows(request.user, [lead])
-    return render(request, "outreach/lead_detail.html", {"lead": lead})
+    return render(request, "outreach/lead_detail.html", {"lead": lead, "may_edit": _may_edit_lead(request.user, lead)})
 
 
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, pk):
     lead = _lead_or_404(request, pk)
-    form = LeadForm(request.POST or None, lead=lead)
+    user = request.user
+    # Before anything is shown: the form holds the person's data.
+    scope.require_role(user, *LOGGER_ROLES, region_code=lead.village_id)
+    form = LeadForm(request.POST or None, lead=lead, full=_sees_personal_data(user, lead))
     if request.method == "POST" and form.is_valid():
         try:
-            services.lead_update(actor=request.user, lead_id=lead.pk, data=form.data_for_service())
+            services.lead_update(actor=user, lead_id=lead.pk, data=form.data_for_service())
         except ApplicationError as exc:
             add_service_errors(form, exc, LEAD_ERROR_ALIASES)
         else:
@@ -303,10 +343,11 @@ def lead_edit(request, pk):
 
 
 def _draft_batches(user) -> list:
-    """Draft batches the user may add people to (the ones they may edit)."""
+    """Draft batches the user may add people to: the vulnerable workers' batches (a village
+    officials' batch refuses leads) they may edit."""
     drafts = (
         enrollment_selectors.batches_visible_to(user)
-        .filter(state=BatchState.DRAFT)
+        .filter(state=BatchState.DRAFT, kind=BatchKind.VULNERABLE_WORKERS)
         .select_related("area")
         .order_by("-created_at", "-id")[:DRAFT_BATCHES_OFFERED]
     )
@@ -376,8 +417,12 @@ def leads_to_batch(request):
         messages.success(request, _("%(n)s leads added to batch #%(id)s.") % {"n": len(result.added), "id": batch.pk})
     if result.refused:
         messages.warning(request, _("%(n)s leads were not added; see why below.") % {"n": len(result.refused)})
+    # The import's warnings about accepted rows (e.g. an age near the limit), per lead.
+    warnings = list(getattr(result, "warnings", None) or [])
     return render(
-        request, "outreach/leads_to_batch.html", {"batch": batch, "added": result.added, "refused": result.refused}
+        request,
+        "outreach/leads_to_batch.html",
+        {"batch": batch, "added": result.added, "refused": result.refused, "warnings": warnings},
     )
 
 

@@ -5,13 +5,18 @@ what, and that refusals come back on the page."""
 import datetime as dt
 import re
 import uuid
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from enrollment.models import BatchMember, mask_phone
+from enrollment.models import BatchMember, mask_nik, mask_phone
+from outreach import forms as outreach_forms
 from outreach import selectors, services
 from outreach.models import EventKind, EventVillage, Lead, LeadStatus, OutreachEvent
 from tests.enrollment.conftest import make_nik, new_batch
@@ -90,12 +95,14 @@ def test_every_page_renders_for_the_roles_of_bangkalan(client, request, who, log
         "/leads/",
         "/leads/?tab=all",
         lead.get_absolute_url(),
-        reverse("outreach:lead-edit", args=[lead.pk]),
         "/outreach/visits/",
         "/outreach/visits/35.26.02/",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
+    # The lead's form holds personal data: only the roles that may change the lead open it.
+    edit = client.get(reverse("outreach:lead-edit", args=[lead.pk]))
+    assert edit.status_code == (403 if who == "supervisor" else 200)
 
 
 def test_nav_links_to_events_leads_and_visits_and_home_offers_the_form(client, officer):
@@ -262,6 +269,99 @@ def test_a_fertiliser_tie_in_with_location_is_shown_with_a_map_link(client, offi
     assert "Poktan Sumber Rejeki" in page
 
 
+def test_gps_with_more_than_six_decimals_is_rounded_as_the_api_does(client, officer):
+    client.force_login(officer)
+    response = client.post(NEW_URL, form_post(latitude="-7.05310049", longitude="112.73780051"))
+    assert response.status_code == 302
+    event = OutreachEvent.objects.get()
+    assert (event.latitude, event.longitude) == (Decimal("-7.053100"), Decimal("112.737801"))
+    # Out of range is still refused.
+    response = client.post(NEW_URL, form_post(latitude="-91.0000001", longitude="112.7"))
+    assert response.status_code == 200 and response.context["form"].errors["latitude"]
+
+
+def test_the_same_client_id_with_other_data_is_not_taken_for_the_first_event(client, officer, english):
+    """Back to the saved form, a change, Save: the page says so and keeps the change; saving again
+    logs a second event instead of silently showing the first."""
+    client.force_login(officer)
+    data = form_post(notes="Balai desa")
+    first = client.post(NEW_URL, data)
+    assert first.status_code == 302
+    second = client.post(NEW_URL, {**data, "notes": "Posyandu, sore"})
+    assert second.status_code == 200 and OutreachEvent.objects.count() == 1
+    page = second.content.decode()
+    assert "This form was already saved as another event; check it and save again to log a new one." in page
+    assert "Posyandu, sore" in page
+    new_id = second.context["form"]["client_id"].value()
+    assert new_id != data["client_id"] and f'value="{new_id}"' in page
+    third = client.post(NEW_URL, {**data, "client_id": new_id, "notes": "Posyandu, sore"})
+    assert third.status_code == 302
+    assert sorted(OutreachEvent.objects.values_list("notes", flat=True)) == ["Balai desa", "Posyandu, sore"]
+
+
+# --- Users of many villages: a district first ------------------------------------------------------
+
+
+def test_a_national_admin_chooses_a_district_before_the_form(client, admin_user):
+    """The test database alone has some 600 villages; the country has 83,000."""
+    client.force_login(admin_user)
+    response = client.get(NEW_URL)
+    assert response.status_code == 200
+    assert response.templates[0].name == "outreach/event_district.html"
+    page = response.content.decode()
+    assert 'name="villages"' not in page and 'name="district"' in page
+    assert '<option value="35.26.02">Socah</option>' in page
+    assert len(page) < 60_000
+
+    url = f"{NEW_URL}?district=35.26.02"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    codes = {v["code"] for g in response.context["form"].grouped_villages() for v in g["villages"]}
+    assert len(codes) == 11 and all(c.startswith("35.26.02.") for c in codes)
+    # "Recent villages" are looked up among the shown ones, not among every village of the country.
+    assert not any("35.26.01.2008" in q["sql"] for q in queries.captured_queries)
+    # The form is sent to its own address, the district included.
+    response = client.post(url, form_post(villages=[VILLAGE]))
+    assert response.status_code == 302
+    assert OutreachEvent.objects.get().created_by == admin_user
+    # A village of another district is not on this form.
+    response = client.post(url, form_post(villages=[OTHER_VILLAGE]))
+    assert response.status_code == 200 and response.context["form"].errors["villages"]
+
+
+def test_with_too_many_districts_for_a_select_the_regency_comes_first(client, admin_user, monkeypatch):
+    monkeypatch.setattr(outreach_forms, "MAX_DISTRICT_OPTIONS", 10)
+    client.force_login(admin_user)
+    response = client.get(NEW_URL)
+    chooser = response.context["chooser"]
+    assert chooser.needs_regency and 'name="district"' not in response.content.decode()
+    assert "35.26" in [code for code, _name in chooser.fields["regency"].choices]
+    response = client.get(NEW_URL, {"regency": "35.26"})
+    districts = [code for code, _name in response.context["chooser"].fields["district"].choices if code]
+    assert len(districts) == 18 and all(code.startswith("35.26.") for code in districts)
+    response = client.get(NEW_URL, {"regency": "35.26", "district": "35.26.02"})
+    assert {v["code"] for g in response.context["form"].grouped_villages() for v in g["villages"]} >= {VILLAGE}
+
+
+def test_a_labour_office_of_one_regency_keeps_the_one_page_form(client, clerk):
+    client.force_login(clerk)
+    response = client.get(NEW_URL)
+    assert response.context["chooser"] is None
+    assert len([v for g in response.context["form"].grouped_villages() for v in g["villages"]]) == 281
+
+
+def test_a_national_admin_edits_an_event_with_the_villages_of_its_district(client, admin_user, logged_event):
+    client.force_login(admin_user)
+    url = reverse("outreach:event-edit", args=[logged_event.pk])
+    response = client.get(url)
+    codes = [code for code, _name in response.context["form"].fields["villages"].choices]
+    assert VILLAGE in codes and len(codes) == 11
+    codes = [
+        code for code, _name in client.get(url, {"district": "35.26.01"}).context["form"].fields["villages"].choices
+    ]
+    assert VILLAGE in codes and OTHER_VILLAGE in codes
+
+
 # --- The edit window ------------------------------------------------------------------------------
 
 
@@ -348,6 +448,46 @@ def test_calendar_places_events_on_their_days_and_pages_by_month(client, officer
     previous = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     assert response.context["previous_month"] == previous
     assert client.get("/events/", {"view": "calendar", "month": previous}).context["days"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"month": "0000-05"},
+        {"month": "0001-01"},
+        {"month": "9999-12"},
+        {"view": "calendar", "month": "0000-01"},
+        {"view": "calendar", "month": "0001-01"},
+        {"view": "calendar", "month": "9999-12"},
+    ],
+)
+def test_an_impossible_month_is_a_form_error_not_a_crash(client, officer, params, english):
+    client.force_login(officer)
+    response = client.get("/events/", params)
+    assert response.status_code == 200
+    assert "Enter a month as YYYY-MM" in response.context["filters"].errors["month"][0]
+    assert "Enter a month as YYYY-MM" in response.content.decode()
+
+
+def test_the_calendar_stops_at_the_first_and_last_month_it_accepts(client, officer):
+    client.force_login(officer)
+    response = client.get("/events/", {"view": "calendar", "month": "2999-12"})
+    assert (response.context["previous_month"], response.context["next_month"]) == ("2999-11", None)
+    response = client.get("/events/", {"view": "calendar", "month": "1900-01"})
+    assert (response.context["previous_month"], response.context["next_month"]) == (None, "1900-02")
+    assert 'rel="prev"' not in response.content.decode()
+
+
+def test_an_invalid_month_leaves_the_other_filters_working(client, officer, clerk):
+    visit = log(officer, kind=EventKind.VILLAGE_VISIT)
+    log(clerk, villages=["35.26.03.2001"], kind=EventKind.FERTILISER)
+    client.force_login(clerk)
+    response = client.get("/events/", {"month": "2026-13", "kind": EventKind.VILLAGE_VISIT})
+    assert response.context["filters"].errors["month"]
+    assert [e.pk for e in response.context["page"]] == [visit.pk]
+    response = client.get("/events/", {"view": "calendar", "month": "0000-01", "kind": EventKind.VILLAGE_VISIT})
+    assert response.context["month"] == timezone.localdate().replace(day=1)
+    assert [e.pk for _day, events in response.context["days"] for e in events] == [visit.pk]
 
 
 def test_event_page_shows_attendance_villages_officers_and_its_leads(client, officer, logged_event, lead):
@@ -440,6 +580,82 @@ def test_lead_phone_is_full_for_its_officer_and_masked_for_the_supervisor(client
     assert "+6281234567812" not in page and mask_phone("+6281234567812") in page
 
 
+BIRTH = dt.date(1988, 7, 14)
+
+
+@pytest.fixture
+def personal_lead(officer, logged_event):
+    """A lead with a NIK (which gives the birth date 14/07/1988) and a phone number."""
+    return services.lead_create(
+        actor=officer,
+        data=services.LeadData(
+            name="Rina",
+            village_code=VILLAGE,
+            event_id=logged_event.pk,
+            nik=make_nik(21, birth=BIRTH, sex="P"),
+            phone="081234567812",
+        ),
+    )
+
+
+def test_a_supervisor_may_not_open_a_leads_form_and_sees_no_edit_button(client, supervisor, officer, personal_lead):
+    url = reverse("outreach:lead-edit", args=[personal_lead.pk])
+    client.force_login(supervisor)
+    response = client.get(url)
+    assert response.status_code == 403 and personal_lead.nik not in response.content.decode()
+    assert client.post(url, {"name": "X", "status": LeadStatus.DECLINED}).status_code == 403
+    assert 'id="edit-lead"' not in client.get(personal_lead.get_absolute_url()).content.decode()
+    personal_lead.refresh_from_db()
+    assert personal_lead.name == "Rina"
+    client.force_login(officer)
+    assert f'href="{url}" id="edit-lead"' in client.get(personal_lead.get_absolute_url()).content.decode()
+
+
+def test_a_lead_page_shows_only_the_birth_year_to_masked_roles(client, supervisor, officer, personal_lead):
+    assert personal_lead.birth_date == BIRTH
+    client.force_login(supervisor)
+    page = client.get(personal_lead.get_absolute_url()).content.decode()
+    assert 'id="lead-birth">1988<' in page and "14/07/1988" not in page
+    assert personal_lead.nik not in page and mask_nik(personal_lead.nik) in page
+    client.force_login(officer)
+    assert 'id="lead-birth">14/07/1988<' in client.get(personal_lead.get_absolute_url()).content.decode()
+
+
+def test_another_officer_edits_a_lead_with_its_nik_phone_and_birth_date_hidden(client, personal_lead):
+    other = user_with(Role.FIELD_OFFICER, "35.26.02", username="other-officer")
+    client.force_login(other)
+    url = reverse("outreach:lead-edit", args=[personal_lead.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    nik, phone = personal_lead.nik, personal_lead.phone
+    for secret in (nik, phone, "1988-07-14", "14/07/1988"):
+        assert secret not in page, secret
+    assert f'value="{mask_nik(nik)}"' in page and f'value="{mask_phone(phone)}"' in page
+    # Sent back as shown, with another note: the stored NIK, phone and birth date stay.
+    form = response.context["form"]
+    data = {name: form[name].value() or "" for name in ("name", "nik", "phone", "occupation", "sex", "status")}
+    response = client.post(url, {**data, "birth_date": "", "notes": "Minta ditelepon sore"})
+    assert response.status_code == 302, response.context["form"].errors
+    personal_lead.refresh_from_db()
+    assert (personal_lead.nik, personal_lead.phone, personal_lead.birth_date) == (nik, phone, BIRTH)
+    assert personal_lead.notes == "Minta ditelepon sore"
+    # A new phone number typed over the masked one is taken.
+    response = client.post(url, {**data, "phone": "0813-1111-2222", "notes": ""})
+    assert response.status_code == 302
+    personal_lead.refresh_from_db()
+    assert (personal_lead.phone, personal_lead.nik, personal_lead.birth_date) == ("+6281311112222", nik, BIRTH)
+
+
+@pytest.mark.parametrize("who", ["officer", "clerk"])
+def test_the_leads_officer_and_the_labour_office_edit_it_in_full(client, request, who, personal_lead):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("outreach:lead-edit", args=[personal_lead.pk]))
+    page = response.content.decode()
+    assert f'value="{personal_lead.nik}"' in page and f'value="{personal_lead.phone}"' in page
+    assert 'value="1988-07-14"' in page
+
+
 def test_leads_are_added_to_a_draft_batch_through_the_page(client, officer, logged_event):
     batch = new_batch(officer, area="35.26.02")
     good = services.lead_create(
@@ -460,6 +676,43 @@ def test_leads_are_added_to_a_draft_batch_through_the_page(client, officer, logg
     good.refresh_from_db()
     assert (good.status, good.batch_id) == (LeadStatus.ADDED, batch.pk)
     assert BatchMember.objects.filter(batch=batch, participant__nik=make_nik(11)).exists()
+
+
+def test_a_lead_id_beyond_the_database_range_is_refused_on_the_form(client, officer, lead, english):
+    batch = new_batch(officer, area="35.26.02")
+    client.force_login(officer)
+    for huge in ("99999999999999999999999", "2147483648", "0"):
+        response = client.post(reverse("outreach:leads-to-batch"), {"lead": [huge], "batch": batch.pk})
+        assert response.status_code == 302 and messages_of(response)[-1] == "Choose leads from the list.", huge
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.INTERESTED
+
+
+def test_only_vulnerable_workers_draft_batches_are_offered_for_leads(client, clerk, lead):
+    officials = new_batch(clerk, kind="village_officials")
+    workers = new_batch(clerk)
+    client.force_login(clerk)
+    assert [b.pk for b in client.get("/leads/?tab=all").context["batches"]] == [workers.pk]
+    response = client.post(reverse("outreach:leads-to-batch"), {"lead": [lead.pk], "batch": officials.pk})
+    assert response.status_code == 302 and messages_of(response)
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.INTERESTED
+
+
+def test_the_imports_warnings_are_shown_per_lead(client, officer, lead, monkeypatch):
+    batch = new_batch(officer, area="35.26.02")
+    warning = {"lead": lead.pk, "name": lead.name, "message": "Umur 59 tahun: mendekati batas."}
+
+    def add(*, actor, lead_ids, batch_id):
+        return SimpleNamespace(added=[lead], refused=[], warnings=[warning])
+
+    monkeypatch.setattr(services, "leads_add_to_batch", add)
+    client.force_login(officer)
+    response = client.post(reverse("outreach:leads-to-batch"), {"lead": [lead.pk], "batch": batch.pk})
+    assert response.context["warnings"] == [warning]
+    page = response.content.decode()
+    assert "Umur 59 tahun: mendekati batas." in page
+    assert f'href="{lead.get_absolute_url()}">{lead.name}</a></td><td>Umur 59' in page
 
 
 def test_adding_leads_needs_ticked_leads_and_one_of_the_users_draft_batches(client, officer, outsider, lead):
@@ -523,6 +776,24 @@ def test_visits_filters_stale_villages_and_sorts(client, officer):
     assert len(rows) == 10
     rows = client.get("/outreach/visits/35.26.02/", {**params, "stale_only": "", "sort": "visits"}).context["rows"]
     assert rows[0].visits == 1
+
+
+def test_visits_with_only_an_end_start_on_january_first_of_its_year(client, officer, english):
+    last_year = timezone.localdate().year - 1
+    event = log(officer, villages=[VILLAGE], kind=EventKind.VILLAGE_VISIT)
+    day = dt.date(last_year, 3, 10)
+    OutreachEvent.objects.filter(pk=event.pk).update(date=day)
+    EventVillage.objects.filter(event=event).update(date=day)
+    client.force_login(officer)
+    response = client.get("/outreach/visits/35.26.02/", {"until": f"{last_year}-06-30"})
+    values = response.context["values"]
+    assert (values["since"], values["until"]) == (dt.date(last_year, 1, 1), dt.date(last_year, 6, 30))
+    assert response.context["coverage"].visited == 1
+    # A start after today with no end is an empty period: said so, and the defaults apply.
+    future = timezone.localdate() + dt.timedelta(days=5)
+    response = client.get("/outreach/visits/35.26.02/", {"since": future.isoformat()})
+    assert response.context["filters"].errors["since"] == ["The start is after today; give the end too."]
+    assert response.context["values"]["since"] == dt.date(timezone.localdate().year, 1, 1)
 
 
 def test_visits_lets_an_officer_of_two_districts_choose_and_a_province_pick_a_regency(client, officer, supervisor):
