@@ -20,6 +20,7 @@ from enrollment.models import (
 )
 from enrollment.services import BatchTerms
 from ucj import scope
+from ucj.forms import BootstrapForm
 from ucj.models import REGION_CODE_PATTERN, ROOT_CODE, Region, Role, regency_code
 
 # A select of regions stays usable on a phone up to about this many options; a wider scope (a
@@ -121,37 +122,6 @@ class DateField(forms.DateField):
     """A native date picker: the browser sends ISO dates whatever the language."""
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap's classes on every widget, and `is-invalid` on fields with errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style()
-
-    def style(self):
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            elif isinstance(widget, forms.MultipleHiddenInput | forms.HiddenInput):
-                continue
-            else:
-                css = "form-control"
-            if self._errors and name in self._errors:
-                css += " is-invalid"
-            widget.attrs["class"] = css
-
-    def full_clean(self):
-        super().full_clean()
-        self.style()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self.style()
 
 
 def add_service_errors(form: forms.Form, exc) -> None:

@@ -8,16 +8,9 @@ from django.utils import timezone, translation
 
 from outreach import services
 from outreach.models import EventKind
+from tests.enrollment.conftest import english  # noqa: F401
 
 VILLAGE = "35.26.02.2001"  # Socah, Socah district (the officer's)
-
-
-@pytest.fixture
-def english():
-    """Messages in English whatever the default language (LANGUAGE_CODE is "id"), for tests that
-    read them."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -49,3 +42,12 @@ def lead(officer, logged_event):
         actor=officer,
         data=services.LeadData(name="Siti Aminah", village_code=VILLAGE, event_id=logged_event.pk, occupation="petani"),
     )
+
+
+@pytest.fixture
+def in_english(settings):
+    """Messages in English for the pages and the API too (the default language is Indonesian):
+    for tests that read them."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

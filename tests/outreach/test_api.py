@@ -18,15 +18,7 @@ from tests.enrollment.conftest import import_rows, make_nik, member_row, new_bat
 from tests.factories import user_with
 from ucj.models import Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    """These tests read messages in English; the default language is Indonesian."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 EVENTS = "/api/v1/events/"

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from enrollment.models import BatchMember, mask_nik, mask_phone
 from outreach import forms as outreach_forms
@@ -24,15 +24,7 @@ from tests.factories import user_with
 from tests.outreach.conftest import VILLAGE
 from ucj.models import Region, Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english(settings):
-    """These tests read messages in English; the default language is Indonesian."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 OTHER_VILLAGE = "35.26.01.2008"  # Sembilangan, Bangkalan district (the officer's)

@@ -7,32 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from ucj import sheets
 from ucj.coverage.facts import KINDS
 from ucj.coverage.importers import WORKFORCE
+from ucj.forms import BootstrapForm
 from ucj.models import REGION_CODE_PATTERN
 
 KIND_CHOICES = [(name, kind.label) for name, kind in KINDS.items()]
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap's classes on every widget, and `is-invalid` on fields with errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style()
-
-    def style(self):
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            if self._errors and name in self._errors:
-                css += " is-invalid"
-            field.widget.attrs["class"] = css
-
-    def full_clean(self):
-        super().full_clean()
-        self.style()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self.style()
 
 
 class FactsUploadForm(BootstrapForm):
