@@ -234,15 +234,17 @@ class DistrictChoiceForm(BootstrapForm):
 
 
 def co_officer_choices(user) -> list[tuple[int, str]]:
-    """Field officers working in the user's regencies, the user excepted."""
-    regencies = sorted({regency_code(c) for c in scope.root_codes(user) if c.count(".") >= 1})
-    if not regencies:
+    """Field officers working inside the user's own area (the same districts or villages, or any
+    of a labour office's regency), the user excepted: the service accepts a co-officer only if
+    they work in one of the event's villages, and the event's villages lie in the user's area."""
+    roots = [c for c in scope.root_codes(user) if c.count(".") >= 1]
+    if not roots:
         return []
     users = (
         get_user_model()
         # One filter() call: the role and the region must hold on the same assignment.
         .objects.filter(
-            scope.subtree_q(regencies, "assignments__region__code"),
+            scope.subtree_q(roots, "assignments__region__code"),
             is_active=True,
             assignments__role=Role.FIELD_OFFICER,
         )

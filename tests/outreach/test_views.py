@@ -822,3 +822,12 @@ def test_lead_list_runs_a_bounded_number_of_queries(client, officer, logged_even
     with django_assert_max_num_queries(14):
         response = client.get("/leads/")
     assert len(response.context["page"]) == 40
+
+
+def test_the_form_offers_as_co_officers_only_colleagues_of_the_officers_own_area(officer):
+    colleague = user_with(Role.FIELD_OFFICER, "35.26.02.2001", username="colleague")
+    elsewhere = user_with(Role.FIELD_OFFICER, "35.26.10", username="kokop")  # same regency, other district
+    offered = {pk for pk, _name in outreach_forms.co_officer_choices(officer)}
+    assert colleague.pk in offered and elsewhere.pk not in offered and officer.pk not in offered
+    clerk = user_with(Role.LABOUR_OFFICE, "35.26", username="clerk2")
+    assert {colleague.pk, elsewhere.pk, officer.pk} <= {pk for pk, _ in outreach_forms.co_officer_choices(clerk)}
