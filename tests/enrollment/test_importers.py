@@ -425,14 +425,14 @@ def test_a_binary_file_fails(officer, draft_batch):
 
 
 def test_too_many_rows_fails(officer, draft_batch, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_ROWS", 2)
+    monkeypatch.setattr(importers.collective, "MAX_ROWS", 2)
     job = run(officer, draft_batch, rows_csv([member_row(i) for i in (1, 2, 3)]))
     assert_failed(job, draft_batch, "more than 2 rows")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_blank_lines_near_the_row_limit_never_drop_rows_silently(officer, draft_batch, monkeypatch, fmt):
-    monkeypatch.setattr(importers, "MAX_ROWS", 5)
+    monkeypatch.setattr(importers.collective, "MAX_ROWS", 5)
     people = [member_row(i) for i in range(1, 6)]  # exactly the limit
     blank = [" "] * len(EN_HEADERS)
     content = table(fmt, EN_HEADERS, [blank] * 12 + [[r[k] for k in EN_HEADERS] for r in people])
