@@ -10,6 +10,7 @@ from ucj.models import (
     Assignment,
     AuditEvent,
     CoverageTarget,
+    Holiday,
     MembershipCount,
     Region,
     WorkerHeartbeat,
@@ -143,3 +144,15 @@ class MembershipCountAdmin(FactAdmin):
     list_display = ["region", "as_of", "total", "pu", "bpu", "jakon", "pmi", "source"]
     date_hierarchy = "as_of"
     search_fields = ["region__code", "region__name", "source"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Deadlines in working days skip observed holidays; untick `observed` for one that a decree
+    moved, rather than deleting it (a reload would bring it back)."""
+
+    list_display = ["date", "name", "kind", "observed", "source"]
+    list_filter = ["kind", "observed"]
+    list_editable = ["observed"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

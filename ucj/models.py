@@ -376,3 +376,29 @@ class CoverageSchedule(models.Model):
 
     def __str__(self):
         return f"queued {self.pending_since}, last run {self.last_run_at}, days done {self.days_done}"
+
+
+class Holiday(TimeStamped):
+    """A day off that deadlines in working days skip (PP 86/2013 warnings run 10 working days).
+    Loaded from the `holidays` package (national holidays and cuti bersama) by `load_holidays`, and
+    edited by administrators: a holiday the government moves is corrected here, not in code."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("public holiday")
+        COLLECTIVE_LEAVE = "collective_leave", _("collective leave (cuti bersama)")
+        REGIONAL = "regional", _("regional holiday")
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PUBLIC)
+    # False keeps a loaded holiday that does not apply (a decree moved it) from coming back on reload.
+    observed = models.BooleanField(_("observed"), default=True)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"

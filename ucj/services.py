@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import holidays as holiday_calendar
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from lokal import wilayah
 
 from ucj import scope
 from ucj.errors import ValidationFailed
-from ucj.models import ROOT_CODE, Assignment, AuditEvent, CoverageSchedule, Region, Role, StaleRegion
+from ucj.models import ROOT_CODE, Assignment, AuditEvent, CoverageSchedule, Holiday, Region, Role, StaleRegion
 
 log = logging.getLogger(__name__)
 
@@ -267,3 +268,23 @@ def coverage_run_started() -> dt.datetime:
 def coverage_run_done(started: dt.datetime) -> None:
     """A recalculation that did work: the next one waits for the interval from its start."""
     CoverageSchedule.objects.filter(pk=1).update(last_run_at=started)
+
+
+# --- Holidays ------------------------------------------------------------------------------------
+
+
+def holidays_load(*, years: list[int]) -> int:
+    """Add the national holidays and cuti bersama of the given years from the `holidays` package.
+    Days already present are left alone, so an administrator's correction (a renamed day, one
+    marked not observed) survives a reload. Returns how many were added."""
+    calendar = holiday_calendar.Indonesia(
+        years=years, categories=holiday_calendar.Indonesia.supported_categories, language="id"
+    )
+    source = f"holidays {holiday_calendar.__version__}"
+    rows = []
+    for day, name in sorted(calendar.items()):
+        kind = Holiday.Kind.COLLECTIVE_LEAVE if name.startswith("Cuti Bersama") else Holiday.Kind.PUBLIC
+        rows.append(Holiday(date=day, name=name[:120], kind=kind, source=source))
+    existing = set(Holiday.objects.filter(date__in=[r.date for r in rows]).values_list("date", flat=True))
+    Holiday.objects.bulk_create([r for r in rows if r.date not in existing])
+    return len([r for r in rows if r.date not in existing])

@@ -260,6 +260,11 @@ UCJ_COVERAGE_INTERVAL = float(os.environ.get("UCJ_COVERAGE_INTERVAL", "30"))
 # For this many hours after an outreach event is logged, the officer who logged it (and the
 # co-officers on it) may still change it; after that only a supervisor or an administrator may.
 OUTREACH_EDIT_HOURS = int(os.environ.get("OUTREACH_EDIT_HOURS", "72"))
+# Employer compliance: how far (percent) the average wage registered with BPJS may lie below the
+# reported one before it is a finding (PDS wages).
+UCJ_PDS_WAGE_TOLERANCE = float(os.environ.get("UCJ_PDS_WAGE_TOLERANCE", "5"))
+# Working days an employer has to answer a reminder or a written warning (PP 86/2013 art. 6).
+UCJ_CASE_STEP_WORKING_DAYS = int(os.environ.get("UCJ_CASE_STEP_WORKING_DAYS", "10"))
 
 # --- Production hardening (checked by `manage.py check --deploy`) -------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the reverse proxy sets it

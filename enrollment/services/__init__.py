@@ -60,3 +60,25 @@ __all__ = [
     "may_edit",
     "premium_monthly",
 ]
+
+from enrollment.services.employers import (
+    case_close,
+    case_open,
+    case_step_record,
+    employer_create,
+    employer_reassess,
+    employer_update,
+    employers_reassess,
+    name_key,
+)
+
+__all__ += [
+    "case_close",
+    "case_open",
+    "case_step_record",
+    "employer_create",
+    "employer_reassess",
+    "employer_update",
+    "employers_reassess",
+    "name_key",
+]

@@ -4,7 +4,8 @@ A region's coverage on a day is derived from facts only, never incremented:
 - working population: the region's own estimate (latest year up to the day's), else the sum of its
   children's when every child has one;
 - active participants: BPJS's latest count for the region (up to the day) plus how UCJ moved the
-  region since that count (people who began counting after it, minus people who stopped), else the
+  region since that count (people who began counting after it, minus people who stopped, plus the
+  workers employers registered when a compliance case closed after it, as PU), else the
   sum of its children's when every child has one; per segment likewise;
 - UCJ % = active ÷ working population, target (latest year up to the day's), gap in points and in
   people. Where a figure is missing the snapshot says so in `missing` instead of inventing it.
@@ -189,11 +190,17 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         if level == 4
         else {}
     )
+    if level == 4:
+        # Workers employers registered when a compliance case closed count as wage earners (PU).
+        added = enrollment_selectors.compliance_pu_by_village(day=day, village_codes=None if codes is None else regions)
+        for code, workers in added.items():
+            village = village_ucj.setdefault(code, {})
+            village["pu"] = village.get("pu", 0) + workers
     now = timezone.now()
     snapshots = []
     for code in regions:
         counts = facts["membership"].get(code)
-        change = enrollment_selectors.coverage_change(region_code=code, since=counts.as_of, day=day) if counts else {}
+        change = _change(code, counts.as_of, day) if counts else {}
         snapshots.append(
             snapshot_compute(
                 code=code,
@@ -209,6 +216,16 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         )
     _store(snapshots, day)
     return len(snapshots)
+
+
+def _change(code: str, since: dt.date, day: dt.date) -> dict[str, int]:
+    """How UCJ moved a region since BPJS's count: enrollment per segment, plus the workers of
+    compliance cases closed since (PU)."""
+    change = enrollment_selectors.coverage_change(region_code=code, since=since, day=day)
+    added = enrollment_selectors.compliance_pu_change(region_code=code, since=since, day=day)
+    if added:
+        change["pu"] = change.get("pu", 0) + added
+    return change
 
 
 def _latest_per_region(queryset, order: str) -> dict:

@@ -1,0 +1,467 @@
+"""Employers and compliance cases (DESIGN §1 "employer compliance", §3 `Employer`,
+`ComplianceCase`).
+
+Figures are written here only, and every write re-derives the employer's findings in the same
+transaction. Cases follow PP 86/2013: reminder or visit, first and second written warning (each
+giving the employer `UCJ_CASE_STEP_WORKING_DAYS` working days), referral to the labour inspector,
+recommendation to deny public services; the order is enforced here, under the case's row lock.
+Closing a case with workers added raises the employer's BPJS figures and marks the employer's
+village stale, so coverage counts the new wage earners (PU).
+
+Errors: `ValidationFailed` with `details={field: message}`; `Conflict` for a step out of order, a
+step taken twice, a closed case, a second open case for the same finding.
+"""
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import (
+    STEPS_WITH_DEADLINE,
+    CaseOutcome,
+    CaseState,
+    CaseStep,
+    ComplianceCase,
+    Employer,
+    EmployerProgramme,
+    EmployerSize,
+    Finding,
+    Sector,
+    StepKind,
+)
+from enrollment.selectors.employers import employer_assess, may_run_cases
+from ucj import scope
+from ucj.errors import Conflict, ValidationFailed
+from ucj.models import Region, Role, regency_code
+from ucj.services import audit_record, coverage_mark_stale
+from ucj.workdays import add_working_days
+
+# Figures of each side, with the source and date that go with them.
+REPORTED_FIGURES = ("reported_workers", "reported_wages")
+BPJS_FIGURES = ("bpjs_workers", "bpjs_wages", "bpjs_programmes")
+IDENTITY_FIELDS = ("npp", "nib", "name", "village", "address", "sector", "size")
+EDITABLE_FIELDS = (
+    *IDENTITY_FIELDS,
+    *REPORTED_FIGURES,
+    "reported_source",
+    "reported_as_of",
+    *BPJS_FIGURES,
+    "bpjs_source",
+    "bpjs_as_of",
+)
+DERIVED_FIELDS = ["status", "pds_workers", "pds_wages", "pds_programme", "pwbd", "gap_workers", "gap_wages"]
+# Absurd figures are typing errors: the largest Indonesian employers have some 300,000 workers.
+MAX_WORKERS = 1_000_000
+MAX_WAGES = 10**15
+
+_LEGAL_FORMS = re.compile(r"\b(PT|CV|UD|PD|TBK|KOPERASI|KOP|FA|PERSERO|PERUM|YAYASAN)\b")
+_NOT_WORD = re.compile(r"[^0-9A-Z ]+")
+
+
+def name_key(name: str) -> str:
+    """A name for matching across the two lists: upper case, punctuation and legal forms gone,
+    spaces collapsed. "PT. Garam Madura Jaya, Tbk" and "GARAM MADURA JAYA" meet."""
+    upper = _NOT_WORD.sub(" ", (name or "").upper())
+    return " ".join(_LEGAL_FORMS.sub(" ", upper).split())
+
+
+def normalise_npp(value) -> str:
+    return re.sub(r"[\s.\-]", "", str(value or "")).upper()
+
+
+def normalise_nib(value) -> str:
+    return re.sub(r"[\s.\-]", "", str(value or ""))
+
+
+# --- Employers ------------------------------------------------------------------------------------
+
+
+def employer_reassess(employer: Employer) -> bool:
+    """Set the derived columns from the figures (no save). True when they changed."""
+    assessment = employer_assess(employer)
+    values = {
+        "status": assessment.status,
+        "pds_workers": assessment.finding(Finding.PDS_WORKERS) is not None,
+        "pds_wages": assessment.finding(Finding.PDS_WAGES) is not None,
+        "pds_programme": assessment.finding(Finding.PDS_PROGRAMME) is not None,
+        "pwbd": assessment.finding(Finding.PWBD) is not None,
+        "gap_workers": assessment.gap_workers,
+        "gap_wages": assessment.gap_wages,
+    }
+    changed = any(getattr(employer, k) != v for k, v in values.items())
+    for key, value in values.items():
+        setattr(employer, key, value)
+    return changed
+
+
+def _require_labour_office(actor, region_code: str) -> None:
+    scope.require_role(actor, Role.LABOUR_OFFICE, Role.ADMIN, region_code=region_code)
+
+
+def _clean(data: dict, *, actor, current: Employer | None) -> dict:
+    """Check and normalise the given fields; raise ValidationFailed with every problem at once."""
+    errors: dict[str, str] = {}
+    out: dict = {}
+    unknown = sorted(set(data) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)},
+            details={field: _("Unknown field.") for field in unknown},
+        )
+    for key, value in data.items():
+        if key == "npp":
+            out[key] = normalise_npp(value)
+            if out[key] and not re.fullmatch(r"[0-9A-Z]{8,20}", out[key]):
+                errors[key] = _("An NPP has 8 to 20 letters and digits.")
+        elif key == "nib":
+            out[key] = normalise_nib(value)
+            if out[key] and not re.fullmatch(r"[0-9]{13}", out[key]):
+                errors[key] = _("A NIB has 13 digits.")
+        elif key == "name":
+            out[key] = " ".join(str(value or "").split())
+            if not out[key]:
+                errors[key] = _("Give the employer's name.")
+            elif len(out[key]) > 200:
+                errors[key] = _("At most 200 characters.")
+        elif key == "village":
+            code = value.code if isinstance(value, Region) else str(value or "").strip()
+            region = Region.objects.filter(code=code, level=Region.Level.VILLAGE).first() if code else None
+            if region is None:
+                errors[key] = _("Give the code of a village, such as 35.26.01.2001.")
+            elif not scope.can_see_code(actor, code):
+                errors[key] = _("This village is outside your regions.")
+            else:
+                out[key] = region
+        elif key == "address":
+            out[key] = str(value or "").strip()[:255]
+        elif key == "sector":
+            if value not in Sector.values:
+                errors[key] = _("Choose one of the sectors.")
+            out[key] = value
+        elif key == "size":
+            if value not in EmployerSize.values:
+                errors[key] = _("Choose micro, small, medium or large.")
+            out[key] = value
+        elif key in ("reported_workers", "bpjs_workers", "reported_wages", "bpjs_wages"):
+            limit = MAX_WORKERS if key.endswith("workers") else MAX_WAGES
+            if value is None or value == "":
+                out[key] = None
+            elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+                errors[key] = _("A whole number from 0 to %(max)s.") % {"max": limit}
+            else:
+                out[key] = value
+        elif key == "bpjs_programmes":
+            programmes = list(value or [])
+            bad = [p for p in programmes if p not in EmployerProgramme.values]
+            if bad:
+                errors[key] = _("Unknown programmes: %(list)s.") % {"list": ", ".join(map(str, bad))}
+            out[key] = sorted(set(programmes), key=EmployerProgramme.values.index) if not bad else []
+        elif key in ("reported_source", "bpjs_source"):
+            out[key] = str(value or "").strip()[:120]
+        elif key in ("reported_as_of", "bpjs_as_of"):
+            if value in (None, ""):
+                out[key] = None
+            elif not isinstance(value, dt.date):
+                errors[key] = _("A date.")
+            elif value > timezone.localdate():
+                errors[key] = _("A date in the future.")
+            else:
+                out[key] = value
+    if "village" in out and current is not None and regency_code(out["village"].code) != current.regency_id:
+        errors["village"] = _("An employer cannot move to another regency; register it there instead.")
+    if errors:
+        raise ValidationFailed(_("The employer could not be saved; check the marked fields."), details=errors)
+    return out
+
+
+def _stamp_sides(employer: Employer, changed: set[str], actor) -> None:
+    """A figure typed in without a source or date gets today's date and the clerk as its source:
+    every figure says where it came from."""
+    today = timezone.localdate()
+    who = actor.get_username() if actor is not None else ""
+    for figures, source, as_of, default in (
+        (REPORTED_FIGURES, "reported_source", "reported_as_of", _("entered by the labour office (%(user)s)")),
+        (BPJS_FIGURES, "bpjs_source", "bpjs_as_of", _("entered from BPJS's letter (%(user)s)")),
+    ):
+        if changed & set(figures):
+            if source not in changed or not getattr(employer, source):
+                setattr(employer, source, (default % {"user": who})[:120])
+            if as_of not in changed or getattr(employer, as_of) is None:
+                setattr(employer, as_of, today)
+
+
+def _check_unique(employer: Employer) -> None:
+    errors = {}
+    others = Employer.objects.exclude(pk=employer.pk)
+    if employer.npp and others.filter(npp=employer.npp).exists():
+        errors["npp"] = _("Another employer has this NPP.")
+    if employer.nib and others.filter(nib=employer.nib).exists():
+        errors["nib"] = _("Another employer has this NIB.")
+    if errors:
+        raise Conflict(_("The employer could not be saved; check the marked fields."), details=errors)
+
+
+@transaction.atomic
+def employer_create(*, actor, data: dict) -> Employer:
+    if not scope.root_codes(actor, [Role.LABOUR_OFFICE, Role.ADMIN]):
+        raise PermissionDenied(_("Only the labour office registers employers."))
+    missing = {f: _("This field is required.") for f in ("name", "village") if not data.get(f)}
+    if missing:
+        raise ValidationFailed(_("The employer could not be saved; check the marked fields."), details=missing)
+    values = _clean(data, actor=actor, current=None)
+    _require_labour_office(actor, values["village"].code)
+    employer = Employer(**values)
+    employer.regency_id = regency_code(employer.village_id)
+    employer.name_key = name_key(employer.name)
+    _stamp_sides(employer, set(values), actor)
+    employer_reassess(employer)
+    _check_unique(employer)
+    try:
+        with transaction.atomic():
+            employer.save()
+    except IntegrityError as exc:  # a concurrent save took the NPP or NIB
+        raise Conflict(_("Another employer has this NPP or NIB.")) from exc
+    audit_record(actor=actor, action="employer.create", target=employer, region_code=employer.village_id)
+    return employer
+
+
+@transaction.atomic
+def employer_update(*, actor, employer_id: int, changes: dict) -> Employer:
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    _require_labour_office(actor, employer.village_id)
+    values = _clean(changes, actor=actor, current=employer)
+    changed = {k for k, v in values.items() if getattr(employer, k) != v}
+    if not changed:
+        return employer
+    before = {k: _plain(getattr(employer, k)) for k in changed}
+    for key in changed:
+        setattr(employer, key, values[key])
+    employer.name_key = name_key(employer.name)
+    _stamp_sides(employer, changed, actor)
+    employer_reassess(employer)
+    _check_unique(employer)
+    try:
+        with transaction.atomic():
+            employer.save()
+    except IntegrityError as exc:
+        raise Conflict(_("Another employer has this NPP or NIB.")) from exc
+    audit_record(
+        actor=actor,
+        action="employer.update",
+        target=employer,
+        region_code=employer.village_id,
+        data={"before": before, "after": {k: _plain(getattr(employer, k)) for k in changed}},
+    )
+    return employer
+
+
+def _plain(value):
+    if isinstance(value, Region):
+        return value.code
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def employers_reassess(*, queryset=None) -> int:
+    """Re-derive every employer's findings (after the wage tolerance changed). Returns how many
+    changed."""
+    changed = []
+    for employer in (queryset if queryset is not None else Employer.objects.all()).iterator(chunk_size=2_000):
+        if employer_reassess(employer):
+            changed.append(employer)
+    Employer.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=2_000)
+    return len(changed)
+
+
+# --- Cases ----------------------------------------------------------------------------------------
+
+
+def _lock_case(case_id: int) -> ComplianceCase:
+    return ComplianceCase.objects.select_for_update().select_related("employer").get(pk=case_id)
+
+
+def _require_case_runner(actor, employer: Employer) -> None:
+    if not may_run_cases(actor, employer):
+        scope.require_role(actor, Role.LABOUR_OFFICE, Role.ADMIN, region_code=employer.village_id)
+
+
+def _check_day(day: dt.date | None, field: str) -> dt.date:
+    today = timezone.localdate()
+    if day is None:
+        return today
+    if day > today:
+        raise ValidationFailed(_("A date in the future."), details={field: _("A date in the future.")})
+    return day
+
+
+@transaction.atomic
+def case_open(
+    *, actor, employer_id: int, finding: str, opened_on: dt.date | None = None, notes: str = ""
+) -> ComplianceCase:
+    """Open a case for one of the employer's current findings. The first step (reminder or visit)
+    is due `UCJ_CASE_STEP_WORKING_DAYS` working days later."""
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    _require_case_runner(actor, employer)
+    if finding not in Finding.values:
+        raise ValidationFailed(_("Choose one of the findings."), details={"finding": _("Choose one of the findings.")})
+    detail = employer_assess(employer).finding(finding)
+    if detail is None:
+        message = _("This employer has no such finding now: %(finding)s.") % {"finding": Finding(finding).label}
+        raise Conflict(message, details={"finding": message})
+    if ComplianceCase.objects.filter(employer=employer, finding=finding, state=CaseState.OPEN).exists():
+        message = _("A case for this finding is already open.")
+        raise Conflict(message, details={"finding": message})
+    opened_on = _check_day(opened_on, "opened_on")
+    case = ComplianceCase(
+        employer=employer,
+        regency_id=employer.regency_id,
+        finding=finding,
+        gap_workers=detail.gap_workers,
+        gap_wages=detail.gap_wages,
+        opened_on=opened_on,
+        opened_by=actor,
+        due_on=add_working_days(opened_on, settings.UCJ_CASE_STEP_WORKING_DAYS),
+        notes=(notes or "").strip(),
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:  # the partial unique index: opened at the same moment elsewhere
+        raise Conflict(_("A case for this finding is already open.")) from exc
+    audit_record(
+        actor=actor, action="case.open", target=case, region_code=employer.village_id, data={"finding": finding}
+    )
+    return case
+
+
+@transaction.atomic
+def case_step_record(
+    *,
+    actor,
+    case_id: int,
+    kind: str,
+    taken_on: dt.date | None = None,
+    document_number: str = "",
+    notes: str = "",
+) -> CaseStep:
+    """Record the next escalation step. Steps come in the order of PP 86/2013, each once; a step
+    after one that gave the employer a deadline waits for that deadline to pass; written steps
+    carry their letter's number."""
+    case = _lock_case(case_id)
+    _require_case_runner(actor, case.employer)
+    if kind not in StepKind.values:
+        raise ValidationFailed(_("Choose one of the steps."), details={"kind": _("Choose one of the steps.")})
+    if case.state != CaseState.OPEN:
+        raise Conflict(_("This case is closed."))
+    if case.steps.filter(kind=kind).exists():
+        raise Conflict(_("This step has been taken already: %(step)s.") % {"step": StepKind(kind).label})
+    expected = case.next_step
+    if kind != expected:
+        raise Conflict(
+            _("%(step)s cannot come now: the next step of this case is %(next)s.")
+            % {"step": StepKind(kind).label, "next": StepKind(expected).label if expected else _("closing it")}
+        )
+    taken_on = _check_day(taken_on, "taken_on")
+    previous = case.steps.order_by("-taken_on", "-id").first()
+    floor = previous.taken_on if previous else case.opened_on
+    if taken_on < floor:
+        message = _("The step cannot be dated before %(date)s.") % {"date": floor.strftime("%d-%m-%Y")}
+        raise ValidationFailed(message, details={"taken_on": message})
+    if previous is not None and previous.due_on is not None and taken_on <= previous.due_on:
+        message = _("The employer has until %(date)s to answer the %(step)s; the next step can follow after that.") % {
+            "date": previous.due_on.strftime("%d-%m-%Y"),
+            "step": previous.get_kind_display(),
+        }
+        raise Conflict(message, details={"taken_on": message})
+    document_number = (document_number or "").strip()
+    if kind != StepKind.REMINDER and not document_number:
+        message = _("A written step needs its letter's number.")
+        raise ValidationFailed(message, details={"document_number": message})
+    due_on = add_working_days(taken_on, settings.UCJ_CASE_STEP_WORKING_DAYS) if kind in STEPS_WITH_DEADLINE else None
+    step = CaseStep.objects.create(
+        case=case,
+        kind=kind,
+        taken_on=taken_on,
+        due_on=due_on,
+        document_number=document_number[:100],
+        notes=(notes or "").strip(),
+        recorded_by=actor,
+    )
+    case.last_step, case.due_on = kind, due_on
+    case.save(update_fields=["last_step", "due_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"case.step.{kind}",
+        target=case,
+        region_code=case.employer.village_id,
+        data={"taken_on": taken_on.isoformat(), "document_number": step.document_number},
+    )
+    return step
+
+
+@transaction.atomic
+def case_close(
+    *,
+    actor,
+    case_id: int,
+    outcome: str,
+    workers_added: int = 0,
+    wages_added: int = 0,
+    closed_on: dt.date | None = None,
+    notes: str = "",
+) -> ComplianceCase:
+    """Close a case with its outcome. Workers and wages the employer registered are added to its
+    BPJS figures (so its findings are re-derived) and, when workers were added, the employer's
+    village is marked stale: coverage counts them as wage earners (PU) from the closing day."""
+    case = _lock_case(case_id)
+    employer = Employer.objects.select_for_update().get(pk=case.employer_id)
+    _require_case_runner(actor, employer)
+    if case.state != CaseState.OPEN:
+        raise Conflict(_("This case is closed already."))
+    errors = {}
+    if outcome not in CaseOutcome.values:
+        errors["outcome"] = _("Choose an outcome.")
+    for key, value, limit in (("workers_added", workers_added, MAX_WORKERS), ("wages_added", wages_added, MAX_WAGES)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            errors[key] = _("A whole number from 0 to %(max)s.") % {"max": limit}
+    workers_finding = case.finding in (Finding.PWBD, Finding.PDS_WORKERS)
+    if not errors and outcome == CaseOutcome.COMPLIED and workers_finding and workers_added == 0:
+        errors["workers_added"] = _("Complying in full means registering workers: how many were added?")
+    if errors:
+        raise ValidationFailed(_("The case could not be closed; check the marked fields."), details=errors)
+    closed_on = _check_day(closed_on, "closed_on")
+    if closed_on < case.opened_on:
+        message = _("The case cannot be closed before it was opened (%(date)s).") % {
+            "date": case.opened_on.strftime("%d-%m-%Y")
+        }
+        raise ValidationFailed(message, details={"closed_on": message})
+
+    case.state, case.outcome, case.closed_on, case.closed_by = CaseState.CLOSED, outcome, closed_on, actor
+    case.workers_added, case.wages_added, case.due_on = workers_added, wages_added, None
+    if notes:
+        case.notes = (case.notes + "\n\n" + notes.strip()).strip()
+    case.save()
+
+    if workers_added or wages_added:
+        employer.bpjs_workers = (employer.bpjs_workers or 0) + workers_added
+        employer.bpjs_wages = (employer.bpjs_wages or 0) + wages_added
+        employer.bpjs_source = (_("compliance case #%(id)s") % {"id": case.pk})[:120]
+        employer.bpjs_as_of = closed_on
+        employer_reassess(employer)
+        employer.save()
+    if workers_added:
+        coverage_mark_stale(region_codes=[employer.village_id], reason=f"case {case.pk} closed")
+    audit_record(
+        actor=actor,
+        action="case.close",
+        target=case,
+        region_code=employer.village_id,
+        data={"outcome": outcome, "workers_added": workers_added, "wages_added": wages_added},
+    )
+    return case
