@@ -4,7 +4,16 @@ the admin can never bypass a lock, a budget check or the audit history."""
 
 from django.contrib import admin
 
-from enrollment.models import EnrollmentBatch, FundingAllocation, ImportJob, Participant, PremiumRate
+from enrollment.models import (
+    CaseStep,
+    ComplianceCase,
+    Employer,
+    EnrollmentBatch,
+    FundingAllocation,
+    ImportJob,
+    Participant,
+    PremiumRate,
+)
 from ucj.admin import ReadOnlyAdmin
 
 
@@ -49,3 +58,43 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "state"]
     exclude = ["content"]
     list_select_related = ["batch"]
+
+
+@admin.register(Employer)
+class EmployerAdmin(ReadOnlyAdmin):
+    """Figures change through the employer pages and imports, which re-derive the findings."""
+
+    list_display = ["name", "npp", "nib", "village", "sector", "size", "status", "gap_workers", "gap_wages"]
+    list_filter = ["status", "pds_workers", "pds_wages", "pds_programme", "pwbd", "sector", "size"]
+    search_fields = ["name", "=npp", "=nib"]
+    list_select_related = ["village"]
+
+
+class CaseStepInline(admin.TabularInline):
+    model = CaseStep
+    extra = 0
+    can_delete = False
+    fields = ["kind", "taken_on", "due_on", "document_number", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComplianceCase)
+class ComplianceCaseAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "employer",
+        "finding",
+        "state",
+        "last_step",
+        "due_on",
+        "closed_on",
+        "outcome",
+        "workers_added",
+    ]
+    list_filter = ["state", "finding", "last_step", "outcome"]
+    search_fields = ["=id", "employer__name", "=employer__npp"]
+    list_select_related = ["employer"]
+    inlines = [CaseStepInline]

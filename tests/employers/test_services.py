@@ -1,0 +1,275 @@
+"""Employers and compliance cases through the services: working days, the escalation order of
+PP 86/2013, closing a case, scope."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.utils import timezone
+
+from enrollment.models import CaseState, ComplianceStatus, Employer, Finding, StepKind
+from enrollment.services import case_close, case_open, case_step_record, employer_update, employers_reassess
+from enrollment.services.employers import name_key
+from tests.employers.conftest import MONDAY, OTHER_DISTRICT_VILLAGE
+from ucj.errors import Conflict, ValidationFailed
+from ucj.models import AuditEvent, Holiday, StaleRegion
+from ucj.services import holidays_load
+from ucj.workdays import add_working_days, working_days_between
+
+FRIDAY = MONDAY + dt.timedelta(days=4)
+
+
+# --- Working days ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_working_days_skip_the_weekend():
+    assert add_working_days(FRIDAY, 1) == FRIDAY + dt.timedelta(days=3)  # Monday
+    assert add_working_days(MONDAY, 10) == MONDAY + dt.timedelta(days=14)  # two weeks later
+    assert add_working_days(MONDAY, 0) == MONDAY
+
+
+def test_working_days_skip_a_configured_holiday(holiday):
+    # Wednesday is off: 10 working days from Monday end on the Tuesday after next.
+    assert add_working_days(MONDAY, 10) == MONDAY + dt.timedelta(days=15)
+    assert working_days_between(MONDAY, MONDAY + dt.timedelta(days=15)) == 10
+    assert working_days_between(MONDAY + dt.timedelta(days=15), MONDAY) == -10
+
+
+def test_a_holiday_not_observed_is_a_working_day(holiday):
+    holiday.observed = False
+    holiday.save()
+    assert add_working_days(MONDAY, 10) == MONDAY + dt.timedelta(days=14)
+
+
+@pytest.mark.django_db
+def test_holidays_load_brings_lebaran_and_cuti_bersama_and_keeps_corrections():
+    added = holidays_load(years=[2026])
+    assert added > 15
+    assert Holiday.objects.get(date=dt.date(2026, 3, 21)).name == "Hari Raya Idul Fitri"
+    leave = Holiday.objects.get(date=dt.date(2026, 3, 23))
+    assert leave.kind == Holiday.Kind.COLLECTIVE_LEAVE
+    leave.observed = False
+    leave.save()
+    assert holidays_load(years=[2026]) == 0
+    leave.refresh_from_db()
+    assert leave.observed is False
+    # Around Nyepi and Lebaran 2026, Wednesday 18 to Tuesday 24 March are off: one working day
+    # after Tuesday 17 March is Wednesday 25 March, or Monday 23 March once that leave is not observed.
+    assert add_working_days(dt.date(2026, 3, 17), 1) == dt.date(2026, 3, 23)
+    leave.observed = True
+    leave.save()
+    assert add_working_days(dt.date(2026, 3, 17), 1) == dt.date(2026, 3, 25)
+
+
+# --- Employers ------------------------------------------------------------------------------------
+
+
+def test_create_derives_the_findings(make_employer):
+    employer = make_employer(bpjs_workers=6, bpjs_wages=18_000_000, bpjs_programmes=["jkk", "jkm"])
+    assert employer.status == ComplianceStatus.FINDINGS
+    assert employer.findings == [Finding.PDS_WORKERS, Finding.PDS_PROGRAMME]
+    assert (employer.gap_workers, employer.gap_wages) == (4, 12_000_000)
+    assert employer.regency_id == "35.26"
+    assert employer.name_key == "GARAM MADURA JAYA"
+    assert employer.reported_as_of == timezone.localdate() and "clerk" in employer.reported_source
+
+
+def test_update_rederives_and_audits(clerk, employer):
+    employer = employer_update(
+        actor=clerk, employer_id=employer.pk, changes={"bpjs_workers": 10, "bpjs_wages": 30_000_000}
+    )
+    assert employer.status == ComplianceStatus.COMPLIANT
+    event = AuditEvent.objects.get(action="employer.update", target_id=str(employer.pk))
+    assert event.data["before"]["bpjs_workers"] == 6 and event.data["after"]["bpjs_workers"] == 10
+
+
+def test_bad_figures_are_refused_per_field(clerk, employer):
+    with pytest.raises(ValidationFailed) as caught:
+        employer_update(
+            actor=clerk,
+            employer_id=employer.pk,
+            changes={
+                "nib": "12",
+                "reported_workers": -1,
+                "bpjs_programmes": ["jkk", "xyz"],
+                "village": "51.03.01.1002",
+            },
+        )
+    assert set(caught.value.details) == {"nib", "reported_workers", "bpjs_programmes", "village"}
+    employer.refresh_from_db()
+    assert employer.reported_workers == 10
+
+
+def test_two_employers_cannot_share_an_npp(make_employer):
+    make_employer(npp="AB12345678")
+    with pytest.raises(Conflict) as caught:
+        make_employer(npp="ab 1234-5678", name="Lain")
+    assert "npp" in caught.value.details
+
+
+def test_a_field_officer_cannot_change_figures(officer, employer):
+    with pytest.raises(PermissionDenied):
+        employer_update(actor=officer, employer_id=employer.pk, changes={"bpjs_workers": 10})
+
+
+def test_an_outsider_cannot_register_an_employer_in_bangkalan(make_employer, outsider):
+    with pytest.raises(ValidationFailed) as caught:
+        make_employer(actor=outsider)
+    assert "village" in caught.value.details
+
+
+def test_name_key_drops_legal_forms_and_punctuation():
+    assert name_key("PT. Garam Madura Jaya, Tbk") == name_key("garam madura jaya") == "GARAM MADURA JAYA"
+    assert name_key("CV  Sumber-Rejeki") == "SUMBER REJEKI"
+
+
+def test_reassess_after_a_tolerance_change(settings, make_employer):
+    employer = make_employer(bpjs_wages=28_800_000)  # 4 % below: compliant at 5 %
+    assert employer.status == ComplianceStatus.COMPLIANT
+    settings.UCJ_PDS_WAGE_TOLERANCE = 2
+    assert employers_reassess() == 1
+    assert Employer.objects.get(pk=employer.pk).pds_wages is True
+
+
+# --- Cases ----------------------------------------------------------------------------------------
+
+
+def open_case(clerk, employer, **kwargs):
+    return case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=MONDAY, **kwargs)
+
+
+def test_opening_a_case_keeps_the_gap_and_sets_the_first_deadline(clerk, employer, holiday):
+    case = open_case(clerk, employer)
+    assert (case.gap_workers, case.gap_wages) == (4, 12_000_000)
+    assert case.next_step == StepKind.REMINDER
+    assert case.due_on == MONDAY + dt.timedelta(days=15)  # 10 working days, the holiday skipped
+
+
+def test_a_case_needs_a_current_finding(clerk, employer):
+    with pytest.raises(Conflict):
+        case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PWBD)
+
+
+def test_one_open_case_per_finding(clerk, employer):
+    open_case(clerk, employer)
+    with pytest.raises(Conflict):
+        open_case(clerk, employer)
+
+
+def test_escalation_runs_in_order_each_step_once_after_the_deadline(clerk, employer):
+    case = open_case(clerk, employer)
+    with pytest.raises(Conflict, match="cannot come now"):
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=MONDAY, document_number="1")
+
+    reminder = case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+    assert reminder.due_on == MONDAY + dt.timedelta(days=14)
+    with pytest.raises(Conflict, match="already"):
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+    # The first warning waits for the reminder's deadline.
+    with pytest.raises(Conflict, match="has until"):
+        case_step_record(
+            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=reminder.due_on, document_number="560/1"
+        )
+    with pytest.raises(ValidationFailed) as caught:
+        case_step_record(
+            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=reminder.due_on + dt.timedelta(days=1)
+        )
+    assert "document_number" in caught.value.details
+
+    day = reminder.due_on + dt.timedelta(days=1)
+    first = case_step_record(
+        actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=day, document_number="560/1"
+    )
+    second = case_step_record(
+        actor=clerk,
+        case_id=case.pk,
+        kind=StepKind.WARNING_2,
+        taken_on=first.due_on + dt.timedelta(days=1),
+        document_number="560/2",
+    )
+    referral = case_step_record(
+        actor=clerk,
+        case_id=case.pk,
+        kind=StepKind.INSPECTOR,
+        taken_on=second.due_on + dt.timedelta(days=1),
+        document_number="560/3",
+    )
+    assert referral.due_on is None
+    case_step_record(
+        actor=clerk, case_id=case.pk, kind=StepKind.SANCTION, taken_on=referral.taken_on, document_number="560/4"
+    )
+    case.refresh_from_db()
+    assert case.last_step == StepKind.SANCTION and case.next_step is None and case.due_on is None
+    assert [s.kind for s in case.steps.all()] == ["reminder", "warning_1", "warning_2", "inspector", "sanction"]
+    assert AuditEvent.objects.filter(target_id=str(case.pk), action__startswith="case.step.").count() == 5
+
+
+def test_a_step_cannot_be_dated_in_the_future_or_before_the_case(clerk, employer):
+    case = open_case(clerk, employer)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationFailed):
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=tomorrow)
+    with pytest.raises(ValidationFailed):
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY - dt.timedelta(days=1))
+
+
+def test_only_the_labour_office_runs_cases(officer, supervisor, clerk, employer):
+    for user in (officer, supervisor):
+        with pytest.raises(PermissionDenied):
+            open_case(user, employer)
+    case = open_case(clerk, employer)
+    with pytest.raises(PermissionDenied):
+        case_step_record(actor=officer, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+
+
+def test_closing_with_workers_added_updates_the_figures_and_marks_coverage_stale(clerk, employer):
+    case = open_case(clerk, employer)
+    StaleRegion.objects.all().delete()
+    closed = case_close(
+        actor=clerk, case_id=case.pk, outcome="complied", workers_added=4, wages_added=12_000_000, closed_on=MONDAY
+    )
+    assert closed.state == CaseState.CLOSED and closed.due_on is None
+    employer.refresh_from_db()
+    assert (employer.bpjs_workers, employer.bpjs_wages) == (10, 30_000_000)
+    assert employer.status == ComplianceStatus.COMPLIANT
+    assert employer.bpjs_as_of == MONDAY and f"#{case.pk}" in employer.bpjs_source
+    assert StaleRegion.objects.filter(region_id=employer.village_id).exists()
+    with pytest.raises(Conflict):
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+    with pytest.raises(Conflict):
+        case_close(actor=clerk, case_id=case.pk, outcome="complied", workers_added=1)
+
+
+def test_closing_without_workers_leaves_coverage_alone(clerk, employer):
+    case = open_case(clerk, employer)
+    StaleRegion.objects.all().delete()
+    case_close(actor=clerk, case_id=case.pk, outcome="closed_business")
+    assert not StaleRegion.objects.exists()
+
+
+def test_closing_refuses_bad_outcomes_and_full_compliance_without_workers(clerk, employer):
+    case = open_case(clerk, employer)
+    with pytest.raises(ValidationFailed) as caught:
+        case_close(actor=clerk, case_id=case.pk, outcome="maybe", workers_added=-3)
+    assert set(caught.value.details) == {"outcome", "workers_added"}
+    with pytest.raises(ValidationFailed) as caught:
+        case_close(actor=clerk, case_id=case.pk, outcome="complied")
+    assert "workers_added" in caught.value.details
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
+
+
+def test_a_case_in_another_district_is_run_by_the_regency_labour_office(clerk, make_employer):
+    employer = make_employer(village=OTHER_DISTRICT_VILLAGE, bpjs_workers=3, bpjs_wages=9_000_000)
+    assert open_case(clerk, employer).regency_id == "35.26"
+
+
+def test_reassess_command_reports_the_changes(settings, make_employer):
+    make_employer(bpjs_wages=28_800_000)
+    settings.UCJ_PDS_WAGE_TOLERANCE = 2
+    out = StringIO()
+    call_command("reassess_employers", stdout=out)
+    assert "1 changed" in out.getvalue()
