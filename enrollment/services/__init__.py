@@ -61,6 +61,7 @@ __all__ = [
     "premium_monthly",
 ]
 
+from enrollment.services.employer_imports import IMPORT_KINDS, EmployerImportReport, employers_import
 from enrollment.services.employers import (
     case_close,
     case_open,
@@ -73,12 +74,15 @@ from enrollment.services.employers import (
 )
 
 __all__ += [
+    "IMPORT_KINDS",
+    "EmployerImportReport",
     "case_close",
     "case_open",
     "case_step_record",
     "employer_create",
     "employer_reassess",
     "employer_update",
+    "employers_import",
     "employers_reassess",
     "name_key",
 ]
