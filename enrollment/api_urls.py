@@ -9,5 +9,7 @@ router.include_root_view = False
 router.register("participants", api.ParticipantViewSet, basename="participant")
 router.register("allocations", api.AllocationViewSet, basename="allocation")
 router.register("batches", api.BatchViewSet, basename="batch")
+router.register("employers", api.EmployerViewSet, basename="employer")
+router.register("compliance-cases", api.ComplianceCaseViewSet, basename="compliance-case")
 
 urlpatterns = router.urls
