@@ -1,4 +1,5 @@
-"""Pages of enrollment (batches, allocations, participants)."""
+"""Pages of enrollment (batches, allocations, participants) and of employer compliance
+(employers, compliance cases)."""
 
 from django.urls import path
 
@@ -32,4 +33,14 @@ urlpatterns = [
     path("allocations/", views.allocation_list, name="allocation-list"),
     path("allocations/<int:pk>/edit/", views.allocation_edit, name="allocation-edit"),
     path("participants/", views.participant_list, name="participant-list"),
+    path("employers/", views.employer_list, name="employer-list"),
+    path("employers/new/", views.employer_create, name="employer-create"),
+    path("employers/import/", views.employer_import, name="employer-import"),
+    path("employers/<int:pk>/", views.employer_detail, name="employer-detail"),
+    path("employers/<int:pk>/edit/", views.employer_edit, name="employer-edit"),
+    path("employers/<int:pk>/cases/new/", views.case_open, name="case-open"),
+    path("compliance/", views.compliance_list, name="compliance-list"),
+    path("compliance/cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("compliance/cases/<int:pk>/step/", views.case_step, name="case-step"),
+    path("compliance/cases/<int:pk>/close/", views.case_close, name="case-close"),
 ]

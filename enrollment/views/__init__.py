@@ -2,3 +2,4 @@
 (employers.py)."""
 
 from .collective import *  # noqa: F403
+from .employers import *  # noqa: F403

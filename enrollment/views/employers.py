@@ -1,0 +1,569 @@
+"""Pages of employer compliance: the employer list and page (both sides' figures, findings, cases,
+visits from outreach), registering and editing employers, importing the labour office's and
+BPJS's lists, the labour office's work list of cases and the case page with its escalation.
+
+Thin by design: every object is fetched through the scoped selectors (an outsider gets 404),
+every change is a service call, and a refusal comes back on the form it came from."""
+
+import base64
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from enrollment import selectors, services
+from enrollment.forms import (
+    EMPLOYER_WRITER_ROLES,
+    CaseCloseForm,
+    CaseOpenForm,
+    CaseStepForm,
+    EmployerFilterForm,
+    EmployerForm,
+    EmployerImportForm,
+    add_service_errors,
+)
+from enrollment.models import (
+    MANDATORY_PROGRAMMES,
+    STEP_ORDER,
+    STEPS_WITH_DEADLINE,
+    CaseState,
+    ComplianceCase,
+    Employer,
+    Finding,
+    StepKind,
+)
+from enrollment.services.employer_imports import employers_import
+from ucj import scope, sheets
+from ucj.errors import ApplicationError, ValidationFailed
+from ucj.models import Region
+from ucj.workdays import add_working_days, holidays_between
+
+EMPLOYERS_PER_PAGE = 50
+# Each section of the work list shows this many cases; the counts say how many there are.
+CASES_PER_SECTION = 100
+VISITS_SHOWN = 20
+# A refused import shows this many problems on the page; the downloadable report holds more.
+IMPORT_ERRORS_SHOWN = 200
+IMPORT_ERRORS_IN_REPORT = 5_000
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _employer_or_404(request, pk) -> Employer:
+    return get_object_or_404(selectors.employers_visible_to(request.user), pk=pk)
+
+
+def _case_or_404(request, pk) -> ComplianceCase:
+    cases = selectors.cases_visible_to(request.user).select_related("opened_by", "closed_by", "employer__regency")
+    return get_object_or_404(cases, pk=pk)
+
+
+def _may_write(user) -> bool:
+    return bool(scope.roles_of(user) & set(EMPLOYER_WRITER_ROLES))
+
+
+def _require_writer(user) -> None:
+    if not _may_write(user):
+        raise PermissionDenied(_("Only the labour office registers employers and runs compliance cases."))
+
+
+def _require_case_runner(user, employer: Employer) -> None:
+    if not selectors.may_run_cases(user, employer):
+        raise PermissionDenied(_("Only the labour office of the employer's regency runs its cases."))
+
+
+def _n(value) -> str:
+    return number_format(value, force_grouping=True)
+
+
+class WorkingDays:
+    """Working days between deadlines and today for many cases, with the holidays read once
+    (ucj.workdays.working_days_between reads them on every call)."""
+
+    def __init__(self, dates, today: dt.date):
+        dates = [d for d in dates if d is not None]
+        self.today = today
+        start, end = min([today, *dates]), max([today, *dates])
+        self.off = holidays_between(start, end) if dates else set()
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        if end < start:
+            return -self.between(end, start)
+        n, day = 0, start
+        while day < end:
+            day += ONE_DAY
+            if day.weekday() < 5 and day not in self.off:
+                n += 1
+        return n
+
+    def late(self, due_on: dt.date | None) -> int:
+        """Working days past the deadline (0 when not past it)."""
+        return max(self.between(due_on, self.today), 0) if due_on else 0
+
+    def left(self, due_on: dt.date | None) -> int | None:
+        return self.between(self.today, due_on) if due_on else None
+
+
+# --- Employers ------------------------------------------------------------------------------------
+
+
+@require_GET
+def employer_list(request):
+    user = request.user
+    today = timezone.localdate()
+    visible = selectors.employers_visible_to(user)
+    filters = EmployerFilterForm(request.GET or None, user=user)
+    employers = filters.filter(visible, today=today).order_by("name", "id")
+    page = Paginator(employers, EMPLOYERS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page)
+    # Open and overdue cases of the employers shown: one query for the whole page.
+    counts = {
+        row["employer_id"]: row
+        for row in ComplianceCase.objects.filter(employer_id__in=[e.pk for e in rows], state=CaseState.OPEN)
+        .values("employer_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+        .order_by()
+    }
+    for employer in rows:
+        employer.open_cases = counts.get(employer.pk, {}).get("open", 0)
+        employer.overdue_cases = counts.get(employer.pk, {}).get("overdue", 0)
+    summary = selectors.compliance_summary(employers=visible, cases=selectors.cases_visible_to(user), today=today)
+    current = filters.cleaned_data.get("status", "") if filters.is_bound and filters.is_valid() else ""
+    chips = [
+        ("", _("All"), summary["employers"]),
+        ("compliant", _("compliant"), summary["compliant"]),
+        (Finding.PDS_WORKERS, _("PDS workers"), summary["pds_workers"]),
+        (Finding.PDS_WAGES, _("PDS wages"), summary["pds_wages"]),
+        (Finding.PDS_PROGRAMME, _("PDS programme"), summary["pds_programme"]),
+        (Finding.PWBD, _("PWBD"), summary["pwbd"]),
+        ("unassessed", _("not assessed"), summary["unassessed"]),
+    ]
+    return render(
+        request,
+        "enrollment/employer_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "employers": rows,
+            "chips": chips,
+            "current_status": current,
+            "summary": summary,
+            "may_write": _may_write(user),
+        },
+    )
+
+
+def _figure_sides(employer: Employer) -> list[dict]:
+    return [
+        {
+            "title": _("Reported to the labour office"),
+            "subtitle": _("WLKP, keyed by NIB"),
+            "workers": employer.reported_workers,
+            "wages": employer.reported_wages,
+            "programmes": None,
+            "source": employer.reported_source,
+            "as_of": employer.reported_as_of,
+        },
+        {
+            "title": _("Registered with BPJS Ketenagakerjaan"),
+            "subtitle": _("the branch's list, keyed by NPP"),
+            "workers": employer.bpjs_workers,
+            "wages": employer.bpjs_wages,
+            "programmes": [p.upper() for p in employer.bpjs_programmes or []],
+            "source": employer.bpjs_source,
+            "as_of": employer.bpjs_as_of,
+        },
+    ]
+
+
+def _average(wages, workers):
+    return round(wages / workers) if wages is not None and workers else None
+
+
+@require_GET
+def employer_detail(request, pk):
+    user = request.user
+    employer = _employer_or_404(request, pk)
+    assessment = selectors.employer_assess(employer)
+    cases = list(selectors.employer_cases(employer))
+    open_findings = {case.finding for case in cases if case.state == CaseState.OPEN}
+    may_run = selectors.may_run_cases(user, employer)
+    findings = []
+    for detail in assessment.findings:
+        findings.append(
+            {
+                "detail": detail,
+                "open_case": next(
+                    (c for c in cases if c.state == CaseState.OPEN and c.finding == detail.finding), None
+                ),
+                "form": CaseOpenForm(initial={"finding": detail.finding}, auto_id=f"open_{detail.finding}_%s")
+                if may_run and detail.finding not in open_findings
+                else None,
+            }
+        )
+    visits = (
+        employer.visits.select_related("created_by")
+        .prefetch_related("officers")
+        .order_by("-date", "-id")[:VISITS_SHOWN]
+    )
+    sides = _figure_sides(employer)
+    sides[0]["average"] = _average(employer.reported_wages, employer.reported_workers)
+    sides[1]["average"] = _average(employer.bpjs_wages, employer.bpjs_workers)
+    return render(
+        request,
+        "enrollment/employer_detail.html",
+        {
+            "employer": employer,
+            "sides": sides,
+            "mandatory": [p.upper() for p in MANDATORY_PROGRAMMES[employer.size]],
+            "assessment": assessment,
+            "findings": findings,
+            "cases": cases,
+            "visits": [_visit_row(event) for event in visits],
+            "may_run": may_run,
+            "tolerance": settings.UCJ_PDS_WAGE_TOLERANCE,
+        },
+    )
+
+
+def _visit_row(event) -> dict:
+    officers = {event.created_by, *event.officers.all()}
+    return {
+        "event": event,
+        "officers": sorted((u.get_full_name() or u.get_username() for u in officers), key=str.lower),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def employer_create(request):
+    user = request.user
+    _require_writer(user)
+    form = EmployerForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer = services.employer_create(actor=user, data=form.data_for_service())
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s registered.") % {"name": employer.name})
+            return redirect(employer)
+    return render(request, "enrollment/employer_form.html", {"form": form, "employer": None})
+
+
+@require_http_methods(["GET", "POST"])
+def employer_edit(request, pk):
+    user = request.user
+    employer = _employer_or_404(request, pk)
+    _require_case_runner(user, employer)
+    form = EmployerForm(request.POST or None, user=user, employer=employer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employer_update(actor=user, employer_id=employer.pk, changes=form.data_for_service())
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The employer was saved."))
+            return redirect(employer)
+    return render(request, "enrollment/employer_form.html", {"form": form, "employer": employer})
+
+
+def _error_report_href(errors: list[dict]) -> str:
+    """The error report as a data: link, so that it needs no storage and no second request."""
+    content = sheets.error_report_csv(errors[:IMPORT_ERRORS_IN_REPORT])
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(content).decode("ascii")
+
+
+def _import_regency(user, code: str) -> Region | None:
+    """The regency an import goes to, when the user runs the labour office's work there."""
+    region = Region.objects.filter(code=code, level=Region.Level.REGENCY).first()
+    if region is None:
+        return None
+    if not any(scope.has_role(user, role, region.code) for role in EMPLOYER_WRITER_ROLES):
+        return None
+    return region
+
+
+@require_http_methods(["GET", "POST"])
+def employer_import(request):
+    user = request.user
+    _require_writer(user)
+    form = EmployerImportForm(request.POST or None, request.FILES or None, user=user)
+    report, errors = None, []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        regency = _import_regency(user, data["regency"])
+        if regency is None:
+            form.add_error("regency", _("Choose a regency where you work for the labour office."))
+        else:
+            filename, content = form.content()
+            try:
+                report = employers_import(
+                    actor=user,
+                    regency_code=regency.code,
+                    kind=data["kind"],
+                    content=content,
+                    filename=filename,
+                    source=data["source"].strip(),
+                    as_of=data["as_of"],
+                )
+            except ValidationFailed as exc:
+                if isinstance(exc.details, list):
+                    form.add_error(None, exc.message)
+                    errors = exc.details
+                else:
+                    add_service_errors(form, exc)
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s: %(rows)s rows read, %(created)s employers new, %(updated)s changed, "
+                        "%(unmatched)s not matched."
+                    )
+                    % {
+                        "name": filename,
+                        "rows": _n(report.rows),
+                        "created": _n(report.created),
+                        "updated": _n(report.updated),
+                        "unmatched": _n(len(report.unmatched)),
+                    },
+                )
+    return render(
+        request,
+        "enrollment/employer_import.html",
+        {
+            "form": form,
+            "report": report,
+            "matched_by": _matched_by(report) if report else [],
+            "errors": errors[:IMPORT_ERRORS_SHOWN],
+            "error_count": len(errors),
+            "error_report": _error_report_href(errors) if errors else "",
+            "errors_in_report": min(len(errors), IMPORT_ERRORS_IN_REPORT),
+        },
+    )
+
+
+def _matched_by(report) -> list[tuple[str, int]]:
+    labels = {"npp": _("Matched by NPP"), "nib": _("Matched by NIB"), "name": _("Matched by name and village")}
+    return [(labels.get(key, key), n) for key, n in (report.matched_by or {}).items()]
+
+
+# --- Cases ----------------------------------------------------------------------------------------
+
+
+@require_POST
+def case_open(request, pk):
+    user = request.user
+    employer = _employer_or_404(request, pk)
+    _require_case_runner(user, employer)
+    form = CaseOpenForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(employer)
+    data = form.cleaned_data
+    try:
+        case = services.case_open(
+            actor=user,
+            employer_id=employer.pk,
+            finding=data["finding"],
+            opened_on=data["opened_on"],
+            notes=data["notes"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(employer)
+    messages.success(
+        request,
+        _("Case #%(id)s opened: the first step (reminder or visit) is due by %(date)s.")
+        % {"id": case.pk, "date": date_format(case.due_on, "d/m/Y")},
+    )
+    return redirect(case)
+
+
+def _step_rows(case: ComplianceCase, steps: list) -> list[dict]:
+    """The escalation of PP 86/2013 in order: steps taken, the next one, those that may follow."""
+    taken = {step.kind: step for step in steps}
+    rows = []
+    for kind in STEP_ORDER:
+        step = taken.get(kind.value)
+        if step is not None:
+            state = "done"
+        elif kind.value == case.next_step:
+            state = "next"
+        else:
+            state = "later"
+        rows.append({"kind": kind, "label": kind.label, "step": step, "state": state})
+    return rows
+
+
+def _history_label(action: str) -> str:
+    if action == "case.open":
+        return _("case opened")
+    if action == "case.close":
+        return _("case closed")
+    if action.startswith("case.step."):
+        kind = action.removeprefix("case.step.")
+        return StepKind(kind).label if kind in StepKind.values else kind
+    return action
+
+
+def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None, status=200):
+    user = request.user
+    today = timezone.localdate()
+    actions = selectors.case_actions_for(user=user, case=case)
+    next_step = case.next_step if case.next_step in actions else None
+    if next_step and step_form is None:
+        step_form = CaseStepForm(kind=next_step)
+    if "close" in actions and close_form is None:
+        close_form = CaseCloseForm()
+    steps = list(selectors.case_steps(case))
+    days = WorkingDays([case.due_on], today)
+    last = steps[-1] if steps else None
+    waiting = last is not None and last.kind in STEPS_WITH_DEADLINE and last.due_on is not None and today <= last.due_on
+    history = [
+        {"event": event, "label": _history_label(event.action), "data": event.data or {}}
+        for event in selectors.case_history(case)
+    ]
+    return render(
+        request,
+        "enrollment/case_detail.html",
+        {
+            "case": case,
+            "employer": case.employer,
+            "steps": _step_rows(case, steps),
+            "next_step": next_step,
+            "next_step_label": StepKind(next_step).label if next_step else "",
+            "step_form": step_form if next_step else None,
+            "close_form": close_form if "close" in actions else None,
+            "waiting_until": last.due_on if waiting else None,
+            "overdue_days": days.late(case.due_on) if case.state == CaseState.OPEN else 0,
+            "history": history,
+            "workers_finding": case.finding in (Finding.PWBD, Finding.PDS_WORKERS),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def case_detail(request, pk):
+    return _case_page(request, _case_or_404(request, pk))
+
+
+@require_POST
+def case_step(request, pk):
+    user = request.user
+    case = _case_or_404(request, pk)
+    _require_case_runner(user, case.employer)
+    form = CaseStepForm(request.POST, kind=request.POST.get("kind", ""))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            step = services.case_step_record(
+                actor=user,
+                case_id=case.pk,
+                kind=data["kind"],
+                taken_on=data["taken_on"],
+                document_number=data["document_number"],
+                notes=data["notes"],
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            messages.error(request, exc.message)
+        else:
+            message = _("%(step)s recorded.") % {"step": step.get_kind_display().capitalize()}
+            if step.due_on:
+                message += " " + _("The employer has until %(date)s.") % {"date": date_format(step.due_on, "d/m/Y")}
+            messages.success(request, message)
+            return redirect(case)
+    return _case_page(request, case, step_form=form)
+
+
+@require_POST
+def case_close(request, pk):
+    user = request.user
+    case = _case_or_404(request, pk)
+    _require_case_runner(user, case.employer)
+    form = CaseCloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_close(
+                actor=user,
+                case_id=case.pk,
+                outcome=data["outcome"],
+                workers_added=data["workers_added"],
+                wages_added=data["wages_added"],
+                closed_on=data["closed_on"],
+                notes=data["notes"],
+            )
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Case #%(id)s closed.") % {"id": case.pk})
+            return redirect(case)
+    return _case_page(request, case, close_form=form)
+
+
+# --- The labour office's work list ----------------------------------------------------------------
+
+
+@require_GET
+def compliance_list(request):
+    """Open cases of the user's regions: overdue first (longest first), then those due in the next
+    few working days, then the rest."""
+    user = request.user
+    today = timezone.localdate()
+    cases = selectors.cases_visible_to(user)
+    overdue = selectors.cases_overdue(cases, today=today)
+    due = selectors.cases_due(cases, today=today)
+    horizon = add_working_days(today, selectors.DUE_SOON_WORKING_DAYS)
+    others = (
+        cases.filter(state=CaseState.OPEN)
+        .filter(Q(due_on__isnull=True) | Q(due_on__gt=horizon))
+        .order_by("due_on", "opened_on", "id")
+    )
+    sections = []
+    for key, title, queryset in (
+        ("overdue", _("Overdue"), overdue),
+        ("due", _("Due in the next few working days"), due),
+        ("open", _("Other open cases"), others),
+    ):
+        rows = list(queryset[:CASES_PER_SECTION])
+        count = len(rows) if len(rows) < CASES_PER_SECTION else queryset.count()
+        sections.append({"key": key, "title": title, "cases": rows, "count": count})
+    days = WorkingDays([c.due_on for s in sections for c in s["cases"]], today)
+    for section in sections:
+        for case in section["cases"]:
+            case.days_late = days.late(case.due_on)
+            case.days_left = days.left(case.due_on)
+    return render(
+        request,
+        "enrollment/compliance_list.html",
+        {"sections": sections, "today": today},
+    )
+
+
+__all__ = [
+    "case_close",
+    "case_detail",
+    "case_open",
+    "case_step",
+    "compliance_list",
+    "employer_create",
+    "employer_detail",
+    "employer_edit",
+    "employer_import",
+    "employer_list",
+]
