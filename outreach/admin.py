@@ -35,7 +35,7 @@ class OutreachEventAdmin(ReadOnlyAdmin):
         "partner",
         "notes",
         "distribution_point",
-        "employer_name",
+        "employer__name",
         "created_by__username",
     ]
     list_select_related = ["regency", "created_by"]

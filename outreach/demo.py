@@ -2,8 +2,10 @@
 through the services by the demo field officer (districts Bangkalan, Socah and Burneh) and the
 labour office (Disperinaker): village visits, socialisation sessions to which the camat invites
 the village heads of a district, tie-ins with subsidised-fertiliser distribution at the rendeng
-planting season (October to December) at kiosks and farmer groups, a stand at a festival, a visit
-to a batik workshop, fishers met with the fisheries office. About thirty leads, some with follow-ups
+planting season (October to December) at kiosks and farmer groups, a stand at a festival, fishers
+met with the fisheries office, and visits to employers: a batik workshop, a bakery, a minimarket,
+the fishers' group of Kwanyar (employers of the enrollment demo, found by name) and a welding shop
+no list knew (added as an employer found in the field). About thirty leads, some with follow-ups
 due today or overdue, two of them put on the enrollment demo's draft batch.
 
 Dates are relative to today (the last ~150 days; the fertiliser tie-ins on the most recent rendeng
@@ -34,6 +36,18 @@ SOCAH = [f"35.26.02.20{n:02d}" for n in range(1, 12)]
 BURNEH = ["35.26.03.2001", "35.26.03.2002", "35.26.03.2003", "35.26.03.2004", "35.26.03.2006", "35.26.03.2008"]
 KWANYAR = ["35.26.11.2001", "35.26.11.2002", "35.26.11.2005"]  # fishing villages on the strait
 TANJUNG_BUMI = "35.26.09.2013"  # batik tulis Tanjung Bumi
+# Employer visits after the one to the batik workshop: (who, days ago, village, employer, attendance,
+# notes). The names are those of the enrollment demo's employers but the last, found in the field.
+EMPLOYER_VISITS = [
+    ("officer", 41, "35.26.03.2006", "Bengkel Las Sumber Jaya", 5,
+     "Bengkel las baru di pinggir jalan raya; belum ada di daftar WLKP maupun BPJS."),
+    ("officer", 30, "35.26.01.1005", "Toko Roti Ningrat", 16,
+     "Pemilik menyebut 16 karyawan, yang terdaftar BPJS baru 12; diminta melengkapi."),
+    ("disnaker", 19, "35.26.11.2002", "KUB Nelayan Kwanyar Bahari", 36,
+     "Kelompok usaha bersama nelayan belum mendaftarkan ABK; dijelaskan kewajiban dan iurannya."),
+    ("officer", 8, "35.26.03.2001", "Minimarket Barokah Burneh", 5,
+     "Lima pramuniaga belum terdaftar; pemilik minta formulir pendaftaran badan usaha."),
+]  # fmt: skip
 
 KIOSKS = [
     (DistributionPoint.KIOSK, "Kios Pupuk Tani Makmur"),
@@ -182,6 +196,22 @@ def _plan(today: dt.date, rng: random.Random) -> list[tuple[str, EventData]]:
             ),
         )
     )
+    for username, days, village, employer, people, notes in EMPLOYER_VISITS:
+        plan.append(
+            (
+                username,
+                EventData(
+                    kind=EventKind.EMPLOYER_VISIT,
+                    date=ago(days),
+                    time=dt.time(10, 30),
+                    village_codes=[village],
+                    attendance={"others": people},
+                    partner_agency=PartnerAgency.COOPERATIVES if username == "disnaker" else "",
+                    employer_name=employer,
+                    notes=notes,
+                ),
+            )
+        )
     return sorted(plan, key=lambda item: item[1].date)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import CHOOSE, BootstrapForm, DateField, RegionCodeField, region_options
 from enrollment.models import Sex, mask_nik, mask_phone
+from enrollment.selectors.employers import employers_visible_to
 from outreach import selectors
 from outreach.models import (
     ATTENDANCE_GROUPS,
@@ -38,6 +39,7 @@ KIND_FIELDS = {
     "planting_season": [EventKind.FERTILISER],
     "distribution_point_kind": [EventKind.FERTILISER],
     "distribution_point": [EventKind.FERTILISER],
+    "employer": [EventKind.EMPLOYER_VISIT],
     "employer_name": [EventKind.EMPLOYER_VISIT],
 }
 ATTENDANCE_LABELS = {
@@ -55,6 +57,9 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_VILLAGES_ON_FORM = 400
 # Districts in that choice's select; more (the whole country) ask for the regency first.
 MAX_DISTRICT_OPTIONS = 1000
+# Employers offered on the event form (those of its villages); beyond this many, the officer
+# writes the name, and the service finds the employer of that name in the event's villages.
+MAX_EMPLOYERS_ON_FORM = 500
 # Lead ids a form accepts: the range of the database's integer keys.
 MAX_ID = 2_147_483_647
 ID_RE = re.compile(r"^[0-9]{1,10}$")
@@ -255,6 +260,24 @@ def co_officer_choices(user) -> list[tuple[int, str]]:
     return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
+class EmployerSelect(forms.Select):
+    """Employers grouped by village, each option carrying its village's code (`data-village`), so
+    that the page offers only the employers of the ticked villages."""
+
+    village_of: dict[str, str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.village_of = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        village = self.village_of.get(str(value))
+        if village:
+            option["attrs"] = {**option["attrs"], "data-village": village}
+        return option
+
+
 class EventForm(BootstrapForm):
     """The mobile form: one screen, few taps, sensible defaults (today, now, the officer's own
     villages with the recently visited ones first)."""
@@ -296,7 +319,15 @@ class EventForm(BootstrapForm):
         label=_("Distribution point"), required=False, choices=[("", _("— choose —")), *DistributionPoint.choices]
     )
     distribution_point = forms.CharField(label=_("Name of the kiosk or farmer group"), required=False, max_length=150)
-    employer_name = forms.CharField(label=_("Employer"), required=False, max_length=150)
+    employer = forms.TypedChoiceField(
+        label=_("Employer"), required=False, coerce=int, empty_value=None, widget=EmployerSelect
+    )
+    employer_name = forms.CharField(
+        label=_("Employer not in the list"),
+        required=False,
+        max_length=200,
+        help_text=_("Write its name: it is added to the employers of the event's village."),
+    )
     officers = forms.MultipleChoiceField(
         label=_("Other officers present"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -329,10 +360,33 @@ class EventForm(BootstrapForm):
                 if u.pk not in known and u.pk != event.created_by_id
             ]
         self.fields["officers"].choices = [(str(pk), name) for pk, name in officers]
+        self._offer_employers(user, event)
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.NumberInput) and name in ("latitude", "longitude"):
                 field.widget.attrs.update(step="any", inputmode="decimal")
         self.style()
+
+    def _offer_employers(self, user, event: OutreachEvent | None) -> None:
+        """The employers of the villages on the form, grouped by village (and the event's own
+        employer, wherever it is)."""
+        labels = {v["code"]: f"{v['name']} ({g['name']})" for g in self.village_groups for v in g["villages"]}
+        employers = list(
+            employers_visible_to(user)
+            .select_related(None)
+            .filter(village_id__in=list(labels))
+            .only("id", "name", "village_id")
+            .order_by("name", "id")[:MAX_EMPLOYERS_ON_FORM]
+        )
+        if event is not None and event.employer_id and all(e.pk != event.employer_id for e in employers):
+            employers.append(event.employer)
+            labels.setdefault(event.employer.village_id, event.employer.village.name)
+        by_village: dict[str, list] = {}
+        for employer in employers:
+            by_village.setdefault(employer.village_id, []).append((employer.pk, employer.name))
+        groups = sorted(by_village.items(), key=lambda item: (labels[item[0]], item[0]))
+        field = self.fields["employer"]
+        field.choices = [("", _("— choose —")), *((labels[code], options) for code, options in groups)]
+        field.widget.village_of = {str(e.pk): e.village_id for e in employers}
 
     @staticmethod
     def initial_from(event: OutreachEvent) -> dict:
@@ -346,7 +400,7 @@ class EventForm(BootstrapForm):
             "planting_season": event.planting_season,
             "distribution_point_kind": event.distribution_point_kind,
             "distribution_point": event.distribution_point,
-            "employer_name": event.employer_name,
+            "employer": event.employer_id,
             "officers": [str(u.pk) for u in event.officers.all() if u.pk != event.created_by_id],
             "notes": event.notes,
             "latitude": event.latitude,
@@ -395,6 +449,7 @@ class EventForm(BootstrapForm):
             planting_season=only_for("planting_season"),
             distribution_point_kind=only_for("distribution_point_kind"),
             distribution_point=only_for("distribution_point").strip(),
+            employer_id=data["employer"] if kind in KIND_FIELDS["employer"] else None,
             employer_name=only_for("employer_name").strip(),
             officer_ids=[int(pk) for pk in data["officers"]],
         )

@@ -93,8 +93,16 @@ class OutreachEvent(TimeStamped):
         _("distribution point"), max_length=15, choices=DistributionPoint.choices, blank=True
     )
     distribution_point = models.CharField(_("kiosk or farmer group"), max_length=150, blank=True)
-    # Until employers exist (the compliance issue), an employer visit names the employer.
-    employer_name = models.CharField(_("employer"), max_length=150, blank=True)
+    # The employer an employer visit went to (employer compliance: the employer's page lists its
+    # visits). PROTECT: an employer that was visited stays, with the history of who went there.
+    employer = models.ForeignKey(
+        "enrollment.Employer",
+        verbose_name=_("employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
 
     class Meta:
         verbose_name = _("outreach event")

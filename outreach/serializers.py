@@ -8,6 +8,8 @@ choice set once (`EventKindEnum`, not one name per direction)."""
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db.models import prefetch_related_objects
+from django.db.models.manager import BaseManager
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -105,6 +107,23 @@ class AttendanceField(serializers.DictField):
         return super().to_internal_value(data)
 
 
+class EmployerNameField(serializers.CharField):
+    """Written: the name of the employer visited (found among the employers of the event's
+    villages, or added to them); read: the name of the event's employer."""
+
+    def get_attribute(self, instance: OutreachEvent) -> str:
+        return instance.employer.name if instance.employer_id else ""
+
+
+class EventListSerializer(serializers.ListSerializer):
+    """A page of events with their employers read in one query (not one per employer visit)."""
+
+    def to_representation(self, data):
+        events = list(data.all() if isinstance(data, BaseManager) else data)
+        prefetch_related_objects(events, "employer")
+        return super().to_representation(events)
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An outreach event. Create (POST) with `client_id` (a UUID the phone makes once per event
     and sends again on every retry), `kind`, `date` and `villages`; the rest is optional. PATCH
@@ -153,8 +172,23 @@ class EventSerializer(serializers.ModelSerializer):
     distribution_point = serializers.CharField(
         max_length=150, required=False, allow_blank=True, default="", help_text="The kiosk or farmer group."
     )
-    employer_name = serializers.CharField(
-        max_length=150, required=False, allow_blank=True, default="", help_text="Employer visits."
+    employer = serializers.IntegerField(
+        source="employer_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Employer visits: the id of the employer visited (one of `/api/v1/employers/` in one of the "
+        "event's villages). Or give `employer_name` instead.",
+    )
+    employer_name = EmployerNameField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Employer visits: the employer's name, when its id is not known. The employer of that name in "
+        "the event's villages is taken; if there is none, it is added to the employers of the first village "
+        "(by code), without figures. Reading: the name of the event's employer.",
     )
     officers = RelatedListField(
         attr="username",
@@ -190,6 +224,7 @@ class EventSerializer(serializers.ModelSerializer):
             "planting_season",
             "distribution_point_kind",
             "distribution_point",
+            "employer",
             "employer_name",
             "officers",
             "created_by",
@@ -199,6 +234,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []  # a client_id already taken is the service's answer (same event, or 409)
+        list_serializer_class = EventListSerializer
 
     def get_may_edit(self, obj: OutreachEvent) -> bool:
         user = _user(self)

@@ -5,11 +5,12 @@ demo call these functions; nothing else writes these tables.
 Errors: `ValidationFailed` with `details={field: message}` for bad input (the keys are the API's
 and the forms' field names: `kind`, `date`, `villages`, one per attendance group such as
 `farmers`, `attendance` for an unknown group, `planting_season`, `distribution_point_kind`,
-`distribution_point`, `employer_name`, `latitude`, `longitude`, `officers`, `partner`,
-`partner_agency`; for leads `name`, `village_code`, `event`, `nik`, `sex`, `birth_date`, `phone`,
-`occupation`, `status`; `leads` and `batch` for leads into a batch), `PermissionDenied` for a role
-that may not, `Http404` for an object outside the actor's regions, `Conflict` for a client_id taken
-by someone else or already used for another event, or a batch that is not a draft."""
+`distribution_point`, `employer` (an employer's id) and `employer_name` (a name), `latitude`,
+`longitude`, `officers`, `partner`, `partner_agency`; for leads `name`, `village_code`, `event`,
+`nik`, `sex`, `birth_date`, `phone`, `occupation`, `status`; `leads` and `batch` for leads into a
+batch), `PermissionDenied` for a role that may not, `Http404` for an object outside the actor's
+regions, `Conflict` for a client_id taken by someone else or already used for another event, or a
+batch that is not a draft."""
 
 import csv
 import dataclasses
@@ -35,8 +36,19 @@ from django.utils.translation import gettext as _
 from lokal import parse_nik
 
 from enrollment import importers
-from enrollment.models import BatchKind, BatchMember, BatchState, EnrollmentBatch, ImportState, MemberState, Sex
+from enrollment.models import (
+    BatchKind,
+    BatchMember,
+    BatchState,
+    Employer,
+    EnrollmentBatch,
+    ImportState,
+    MemberState,
+    Sex,
+)
+from enrollment.selectors.employers import employers_visible_to
 from enrollment.services import import_create, import_run, may_edit
+from enrollment.services.employers import employer_register_from_visit, name_key
 from outreach import selectors
 from outreach.models import (
     ATTENDANCE_GROUPS,
@@ -85,6 +97,10 @@ class EventData:
     planting_season: str = ""
     distribution_point_kind: str = ""
     distribution_point: str = ""
+    # Employer visits: the employer visited, by id (one the actor sees, in one of the event's
+    # villages), or by name: found among the employers of the event's villages, else registered
+    # in the first of them (by code) as an employer found in the field.
+    employer_id: int | None = None
     employer_name: str = ""
     officer_ids: list[int] = field(default_factory=list)  # co-officers besides the one logging
     # Names a caller could not resolve to a user (the API's usernames): refused with the very
@@ -239,6 +255,74 @@ def _check_officers(
     return ids
 
 
+# Who may add an employer found in the field (`employer_register_from_visit`).
+DISCOVERING_ROLES = (Role.FIELD_OFFICER, Role.LABOUR_OFFICE, Role.ADMIN)
+
+
+def _check_employer(
+    actor, data: EventData, *, villages: list[Region], current: OutreachEvent | None, errors: dict
+) -> tuple[int | None, str]:
+    """(employer id, name of an employer to register): the employer of an employer visit, given by
+    id (one the actor sees, in one of the event's villages; the event's own employer stays
+    acceptable to whoever edits it) or by name (the one employer of that name in the event's
+    villages, else a new one to register in the first village by code). Other kinds of event name
+    no employer (one an older event already has may stay)."""
+    name = _check_length(data.employer_name, "employer_name", Employer._meta.get_field("name").max_length, errors)
+    employer_id = data.employer_id
+    if employer_id is not None:
+        try:
+            employer_id = int(employer_id)
+        except (TypeError, ValueError):
+            errors["employer"] = _("No such employer.")
+            return None, ""
+    current_id = current.employer_id if current is not None else None
+    if data.kind != EventKind.EMPLOYER_VISIT:
+        if name or (employer_id is not None and employer_id != current_id):
+            errors["employer_name" if name else "employer"] = _("Only an employer visit names an employer.")
+            return None, ""
+        return employer_id, ""
+    if employer_id is None and not name:
+        if "employer_name" not in errors:
+            errors["employer_name"] = _(
+                "An employer visit needs the employer: choose it from the list or write the employer's name."
+            )
+        return None, ""
+    if not villages or "employer_name" in errors:  # their errors are the answer
+        return None, ""
+    codes = {v.code for v in villages}
+    if employer_id is not None:
+        employers = Employer.objects if employer_id == current_id else employers_visible_to(actor)
+        employer = employers.filter(pk=employer_id).select_related("village").first()
+        if employer is None:
+            errors["employer"] = _("No such employer.")
+        elif employer.village_id not in codes:
+            errors["employer"] = _("%(employer)s is in %(village)s, which is not one of the event's villages.") % {
+                "employer": employer.name,
+                "village": _village_label(employer.village),
+            }
+        elif name and name_key(name) != employer.name_key:
+            errors["employer_name"] = _("Choose the employer from the list or write a new name, not both.")
+        return employer_id, ""
+    key = name_key(name)
+    if not key:
+        errors["employer_name"] = _("Write the employer's name, not only its legal form.")
+        return None, ""
+    found = list(employers_visible_to(actor).filter(village_id__in=codes, name_key=key).order_by("id")[:2])
+    if len(found) == 1:
+        return found[0].pk, ""
+    if found:
+        errors["employer_name"] = _("Several employers of these villages have this name; choose one from the list.")
+        return None, ""
+    first = min(codes)
+    if not any(scope.has_role(actor, role, first) for role in DISCOVERING_ROLES):
+        errors["employer_name"] = _(
+            "No employer of this name in the event's villages, and only a field officer or the labour office "
+            "of %(village)s can add one; choose one from the list."
+        ) % {"village": _village_label(next(v for v in villages if v.code == first))}
+        return None, ""
+    return None, name
+
+
 @dataclass
 class _CleanEvent:
     villages: list[Region]
@@ -246,11 +330,23 @@ class _CleanEvent:
     attendance: dict[str, int]
     officer_ids: list[int]
     fields: dict
+    # An employer visit to an employer not known yet: registered when the event is saved.
+    new_employer_name: str = ""
+
+    def register_employer(self, actor) -> None:
+        """Register the new employer (inside the transaction that saves the event) in the event's
+        first village by code, and point the event at it."""
+        if self.new_employer_name:
+            employer = employer_register_from_visit(
+                actor=actor, name=self.new_employer_name, village_code=min(v.code for v in self.villages)
+            )
+            self.fields["employer_id"] = employer.pk
 
 
 def _clean_event(
     data: EventData,
     *,
+    actor,
     roots: list[str],
     creator_id: int,
     current: OutreachEvent | None = None,
@@ -282,9 +378,7 @@ def _clean_event(
     point = _check_length(data.distribution_point, "distribution_point", 150, errors)
     if fertiliser and not point and "distribution_point" not in errors:
         errors["distribution_point"] = _("Name the kiosk or farmer group where the fertiliser was distributed.")
-    employer = _check_length(data.employer_name, "employer_name", 150, errors)
-    if data.kind == EventKind.EMPLOYER_VISIT and not employer and "employer_name" not in errors:
-        errors["employer_name"] = _("An employer visit needs the employer's name.")
+    employer_id, new_employer_name = _check_employer(actor, data, villages=villages, current=current, errors=errors)
     latitude = _coordinate(data.latitude, "latitude", 90, errors)
     longitude = _coordinate(data.longitude, "longitude", 180, errors)
     if "latitude" not in errors and "longitude" not in errors and (latitude is None) != (longitude is None):
@@ -304,6 +398,7 @@ def _clean_event(
         regency=regency,
         attendance=attendance,
         officer_ids=officer_ids,
+        new_employer_name=new_employer_name,
         fields={
             "kind": data.kind,
             "date": data.date,
@@ -316,7 +411,7 @@ def _clean_event(
             "planting_season": data.planting_season or "",
             "distribution_point_kind": data.distribution_point_kind or "",
             "distribution_point": point,
-            "employer_name": employer,
+            "employer_id": employer_id,
             **attendance,
         },
     )
@@ -340,6 +435,7 @@ def _audit_data(event: OutreachEvent, villages: list[Region], officer_ids: list[
         "villages": [v.code for v in villages],
         "attendance": event.attendance_total,
         "officers": officer_ids,
+        "employer": event.employer_id,
     }
 
 
@@ -380,6 +476,9 @@ def _payload_hash(data: EventData, *, creator_id: int) -> str:
         "longitude": coordinate(data.longitude),
         "officers": sorted({str(_number_or_text(o)) for o in data.officer_ids or []} - {str(creator_id)}),
         "unknown_officers": sorted({str(name) for name in data.unknown_officers or []}),
+        # Only when given: an event without one hashes as before employers existed, so that a retry
+        # of an event logged then still finds it.
+        **({"employer": str(_number_or_text(data.employer_id))} if data.employer_id is not None else {}),
         **{
             name: (getattr(data, name) or "").strip()
             for name in (
@@ -427,12 +526,14 @@ def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[Outreach
     existing = _retry_answer(actor, client_id, payload_hash)
     if existing is not None:
         return existing, False
-    clean = _clean_event(data, roots=roots, creator_id=actor.pk)
+    clean = _clean_event(data, actor=actor, roots=roots, creator_id=actor.pk)
     with transaction.atomic():
         try:
             # A savepoint: a concurrent request with the same client_id that committed first makes
-            # this insert fail on the unique constraint, and its event is the answer.
+            # this insert fail on the unique constraint, and its event is the answer (and the
+            # employer it registered goes with the savepoint).
             with transaction.atomic():
+                clean.register_employer(actor)
                 event = OutreachEvent.objects.create(
                     client_id=client_id,
                     payload_hash=payload_hash,
@@ -503,7 +604,6 @@ _PLAIN_FIELDS = (
     "planting_season",
     "distribution_point_kind",
     "distribution_point",
-    "employer_name",
 )
 
 
@@ -512,6 +612,7 @@ def _event_data_of(event: OutreachEvent) -> EventData:
         village_codes=[v.code for v in event.villages.all()],
         attendance=event.attendance,
         officer_ids=[o.pk for o in event.officers.all()],
+        employer_id=event.employer_id,
         **{name: getattr(event, name) for name in _PLAIN_FIELDS},
     )
 
@@ -523,6 +624,13 @@ def _merge(event: OutreachEvent, changes: dict) -> EventData:
     changes = dict(changes)
     if "attendance" in changes:
         changes["attendance"] = {**current.attendance, **(changes["attendance"] or {})}
+    # The employer is one thing given two ways: a new name replaces the employer, and an employer
+    # visit changed into another kind of event (with no employer named) leaves its employer.
+    if changes.get("employer_name") and "employer_id" not in changes:
+        changes["employer_id"] = None
+    leaves = current.kind == EventKind.EMPLOYER_VISIT and changes.get("kind", current.kind) != current.kind
+    if leaves and "employer_id" not in changes and not changes.get("employer_name"):
+        changes["employer_id"] = None
     return dataclasses.replace(current, **changes)
 
 
@@ -554,9 +662,15 @@ def event_update(*, actor, event_id: int, data: EventData | None = None, changes
             data = _merge(event, changes)
         current_officers = sorted(o.pk for o in event.officers.all())
         clean = _clean_event(
-            data, roots=roots, creator_id=event.created_by_id, current=event, current_officers=current_officers
+            data,
+            actor=actor,
+            roots=roots,
+            creator_id=event.created_by_id,
+            current=event,
+            current_officers=current_officers,
         )
         before = _audit_data(event, list(event.villages.all()), current_officers)
+        clean.register_employer(actor)
         for name, value in clean.fields.items():
             setattr(event, name, value)
         event.save()

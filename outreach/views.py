@@ -264,7 +264,7 @@ def event_detail(request, pk):
     user = request.user
     event = get_object_or_404(
         selectors.events_visible_to(user)
-        .select_related("regency", "created_by")
+        .select_related("regency", "created_by", "employer")
         .prefetch_related(
             Prefetch("villages", queryset=Region.objects.select_related("parent").order_by("code")), "officers"
         ),
@@ -273,6 +273,12 @@ def event_detail(request, pk):
     villages = list(event.villages.all())
     leads = selectors.leads_visible_to(user).filter(event=event).select_related("village").order_by("name", "id")
     attendance = [(group, getattr(event, group)) for group in ATTENDANCE_GROUPS]
+    # The employer's page only for those who may open it (it lies in one of the event's villages,
+    # not necessarily in one of the user's).
+    employer = event.employer
+    employer_url = None
+    if employer is not None and enrollment_selectors.employers_visible_to(user).filter(pk=employer.pk).exists():
+        employer_url = employer.get_absolute_url()
     context = {
         "event": event,
         "villages": villages,
@@ -283,6 +289,8 @@ def event_detail(request, pk):
         "may_log": _may_log(user),
         "fertiliser": event.kind == EventKind.FERTILISER,
         "employer_visit": event.kind == EventKind.EMPLOYER_VISIT,
+        "employer": employer,
+        "employer_url": employer_url,
     }
     return render(request, "outreach/event_detail.html", context)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import (
     MANDATORY_PROGRAMMES,
+    STEPS_WITH_DEADLINE,
     CaseState,
     ComplianceCase,
     ComplianceStatus,
@@ -292,9 +293,16 @@ def case_actions_for(*, user, case: ComplianceCase) -> list[str]:
     if case.state != CaseState.OPEN or not may_run_cases(user, case.employer):
         return []
     actions = ["close"]
-    if case.next_step:
+    if case.next_step and not case_waiting(case):
         actions.insert(0, case.next_step)
     return actions
+
+
+def case_waiting(case: ComplianceCase, *, today: dt.date | None = None) -> bool:
+    """True while the employer's deadline of the last step runs: the next step must wait for it
+    (the services refuse it until then)."""
+    today = today or timezone.localdate()
+    return case.last_step in STEPS_WITH_DEADLINE and case.due_on is not None and case.due_on >= today
 
 
 # --- Coverage -------------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ _NOT_WORD = re.compile(r"[^0-9A-Z ]+")
 def name_key(name: str) -> str:
     """A name for matching across the two lists: upper case, punctuation and legal forms gone,
     spaces collapsed. "PT. Garam Madura Jaya, Tbk" and "GARAM MADURA JAYA" meet."""
-    upper = _NOT_WORD.sub(" ", (name or "").upper())
+    # "P.T." and "C.V." lose their dots first, so that they are legal forms like "PT" and "CV".
+    upper = _NOT_WORD.sub(" ", re.sub(r"\b([A-Z])\.(?=[A-Z]\.?\b)", r"\1", (name or "").upper()).replace(".", " "))
     return " ".join(_LEGAL_FORMS.sub(" ", upper).split())
 
 
@@ -188,7 +189,7 @@ def _stamp_sides(employer: Employer, changed: set[str], actor) -> None:
         (REPORTED_FIGURES, "reported_source", "reported_as_of", _("entered by the labour office (%(user)s)")),
         (BPJS_FIGURES, "bpjs_source", "bpjs_as_of", _("entered from BPJS's letter (%(user)s)")),
     ):
-        if changed & set(figures):
+        if any(getattr(employer, f) not in (None, []) for f in changed & set(figures)):
             if source not in changed or not getattr(employer, source):
                 setattr(employer, source, (default % {"user": who})[:120])
             if as_of not in changed or getattr(employer, as_of) is None:
@@ -465,3 +466,40 @@ def case_close(
         data={"outcome": outcome, "workers_added": workers_added, "wages_added": wages_added},
     )
     return case
+
+
+# --- Employers found in the field -----------------------------------------------------------------
+
+
+@transaction.atomic
+def employer_register_from_visit(*, actor, name: str, village_code: str) -> Employer:
+    """An employer a field officer came across (an employer visit), registered by name only: no
+    figures and no source, so it stays "not assessed" until the labour office's or BPJS's list
+    brings its figures (the importers find it by name and village). An employer of the same name
+    (`name_key`) in the village is reused, not doubled. For a field officer, the labour office or
+    an administrator of the village. Errors name `name` and `village`."""
+    code = str(village_code or "").strip()
+    errors = {}
+    # Lock the village: two officers registering the same employer at once must not make two.
+    village = Region.objects.select_for_update().filter(code=code, level=Region.Level.VILLAGE).first() if code else None
+    if village is None:
+        errors["village"] = _("Give the code of a village, such as 35.26.01.2001.")
+    elif not scope.can_see_code(actor, code):
+        errors["village"] = _("This village is outside your regions.")
+    clean_name = " ".join(str(name or "").split())
+    key = name_key(clean_name)
+    if not key:
+        errors["name"] = _("Give the employer's name.")
+    elif len(clean_name) > Employer._meta.get_field("name").max_length:
+        errors["name"] = _("At most 200 characters.")
+    if errors:
+        raise ValidationFailed(_("The employer could not be saved; check the marked fields."), details=errors)
+    scope.require_role(actor, Role.FIELD_OFFICER, Role.LABOUR_OFFICE, Role.ADMIN, region_code=code)
+    existing = Employer.objects.filter(village=village, name_key=key).order_by("id").first()
+    if existing is not None:
+        return existing
+    employer = Employer(name=clean_name, name_key=key, village=village, regency_id=regency_code(code))
+    employer_reassess(employer)
+    employer.save()
+    audit_record(actor=actor, action="employer.discover", target=employer, region_code=code, data={"name": clean_name})
+    return employer

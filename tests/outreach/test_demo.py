@@ -16,7 +16,12 @@ def test_seed_demo_logs_a_season_in_bangkalan_and_a_second_run_adds_nothing(caps
     events = OutreachEvent.objects.all()
     counts = {kind: events.filter(kind=kind).count() for kind in EventKind.values}
     assert counts[EventKind.VILLAGE_VISIT] >= 15 and counts[EventKind.SOCIALISATION] >= 3
-    assert counts[EventKind.FESTIVAL] == 1 and counts[EventKind.EMPLOYER_VISIT] == 1
+    assert counts[EventKind.FESTIVAL] == 1 and counts[EventKind.EMPLOYER_VISIT] == 5
+    # Employer visits point at employers of their village: four of the employer demo, found by
+    # name, and one found in the field.
+    visits = events.filter(kind=EventKind.EMPLOYER_VISIT).select_related("employer")
+    assert all(e.employer.village_id in {v.code for v in e.villages.all()} for e in visits)
+    assert sum(1 for e in visits if e.employer.nib) == 4
     fertiliser = events.filter(kind=EventKind.FERTILISER)
     assert fertiliser.count() >= 5
     assert all(

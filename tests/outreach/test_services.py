@@ -257,7 +257,7 @@ def test_a_complete_fertiliser_tie_in_and_an_employer_visit_are_accepted(officer
     )  # fmt: skip
     assert (fertiliser.planting_season, fertiliser.latitude) == ("rendeng", Decimal("-7.071235"))
     visit, _ = log(officer, event_data(kind=EventKind.EMPLOYER_VISIT, employer_name="UD Batik Tulis"))
-    assert visit.employer_name == "UD Batik Tulis"
+    assert (visit.employer.name, visit.employer.village_id) == ("UD Batik Tulis", VILLAGE)
 
 
 def test_co_officers_must_work_in_one_of_the_events_villages(officer, clerk, supervisor, outsider, event_data):

@@ -240,7 +240,7 @@ def test_the_fields_of_another_kind_are_not_saved(client, officer):
     client.force_login(officer)
     client.post(NEW_URL, form_post(employer_name="PT Garam", planting_season="gadu"))
     event = OutreachEvent.objects.get()
-    assert (event.employer_name, event.planting_season) == ("", "")
+    assert (event.employer, event.planting_season) == (None, "")
 
 
 def test_a_fertiliser_tie_in_with_location_is_shown_with_a_map_link(client, officer):
