@@ -16,10 +16,11 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-# Migrate, load the national region tree and the demo (all idempotent), then serve.
+# Migrate, load the national region tree, the public holidays and the demo (all idempotent), then serve.
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_regions
+	$(PY) manage.py load_holidays
 	$(PY) manage.py seed_demo
 
 run: setup serve

@@ -2,8 +2,15 @@
 tobacco-excise fund (DBHCHT, "the bottleneck" in the Bangkalan report) and its budget (APBD), and
 a village pays its own officials from Dana Desa. Batches in every state of the life cycle, built
 through the services (so they carry their audit history), with member lists uploaded as
-spreadsheets, one of them with the mistakes clerks really make. Idempotent: a second run leaves
-the demo as it is."""
+spreadsheets, one of them with the mistakes clerks really make.
+
+Employer compliance: some forty employers of Bangkalan (salt ponds, tobacco warehouses, batik of
+Tanjung Bumi, fishing boats of Kwanyar, the contractors of the Suramadu bridge, shops, schools, a
+hospital) with the labour office's (WLKP) and BPJS's figures giving every status, and the labour
+office's cases at every step of PP 86/2013, some overdue, some due in the next days, three closed
+with workers registered (they count as wage earners, PU, in coverage).
+
+Idempotent: each part checks for itself, and a second run leaves the demo as it is."""
 
 import datetime as dt
 import random
@@ -13,9 +20,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from enrollment import services
-from enrollment.models import BatchKind, BatchState, EnrollmentBatch, FundingSource, Position
+from enrollment.models import (
+    MANDATORY_PROGRAMMES,
+    STEPS_WITH_DEADLINE,
+    BatchKind,
+    BatchState,
+    CaseOutcome,
+    CaseState,
+    ComplianceCase,
+    ComplianceStatus,
+    Employer,
+    EnrollmentBatch,
+    Finding,
+    FundingSource,
+    Position,
+    StepKind,
+)
 from enrollment.services import BatchTerms
+from enrollment.services import employers as employer_services
 from ucj.models import Region
+from ucj.workdays import add_working_days
 
 User = get_user_model()
 
@@ -69,6 +93,11 @@ def _villages(district: str, k: int) -> list[str]:
 
 @transaction.atomic
 def seed(*, password: str, log=print) -> None:
+    _seed_batches(log=log)
+    _seed_employers(log=log)
+
+
+def _seed_batches(*, log) -> None:
     if EnrollmentBatch.objects.filter(decree_number__startswith=MARK).exists():
         log("Enrollment demo: already there.")
         return
@@ -177,3 +206,289 @@ def seed(*, password: str, log=print) -> None:
         + ", ".join(f"{n} {BatchState(s).label}" for s, n in counts.items() if n)
         + f"; {Position.KEPALA_DESA.label} and {len(positions) - 1} other officials of {officials_village}."
     )
+
+
+# --- Employer compliance --------------------------------------------------------------------------
+
+# Demo NIBs are 13 digits starting with this; the first one tells whether the demo is there.
+NIB_PREFIX = "91203526"
+WAGE = 2_400_000  # about Bangkalan's minimum wage (UMK), rupiah a month
+ALL = ["jkk", "jkm", "jht", "jp"]
+SMALL = ["jkk", "jkm", "jht"]
+MICRO = ["jkk", "jkm"]
+
+# key: (name, village, sector, size, address, WLKP (workers, average wage) or None,
+#       BPJS (workers, average wage, programmes) or None). A BPJS side means an NPP.
+EMPLOYERS = {
+    # Salt ponds on the Madura Strait.
+    "garam": ("PT Garam Madura Jaya Abadi", "35.26.11.2005", "agriculture", "medium", "Jl. Raya Morombuh, Kwanyar",
+              (85, 2_450_000), (52, 2_450_000, ALL)),
+    "tambak": ("UD Tambak Garam Rakyat Modung", "35.26.16.2004", "agriculture", "small", "Dusun Pesisir, Neroh",
+               (24, 2_100_000), None),
+    # Tobacco: warehouses buy the harvest and hire seasonal sorters.
+    "gudang": ("CV Gudang Tembakau Sumber Madu", "35.26.06.2006", "trade", "medium", "Jl. Raya Geger No. 8",
+               (140, 2_300_000), (60, 1_900_000, SMALL)),
+    "tembakau": ("PT Tembakau Madura Sejahtera", "35.26.13.2001", "manufacturing", "large",
+                 "Jl. Raya Tanah Merah KM 3", (210, 2_600_000), (210, 2_600_000, ALL)),
+    # Batik tulis of Tanjung Bumi.
+    "batik": ("UD Batik Tulis Tanjung Bumi", "35.26.09.2013", "manufacturing", "micro", "Jl. Raya Tanjung Bumi",
+              (14, 1_600_000), None),
+    "gentongan": ("Koperasi Batik Gentongan Tanjung Bumi", "35.26.09.2001", "manufacturing", "small",
+                  "Desa Paseseh", (22, 1_800_000), (22, 1_500_000, SMALL)),
+    "sanggar": ("Sanggar Batik Paseseh", "35.26.09.2001", "manufacturing", "micro", "Desa Paseseh", None, None),
+    "kerupuk": ("UD Kerupuk Ikan Tanjung Bumi", "35.26.09.2010", "manufacturing", "micro", "Desa Banyusangka",
+                (8, 1_500_000), None),
+    # Fishing boats of Kwanyar.
+    "nelayan": ("KUB Nelayan Kwanyar Bahari", "35.26.11.2002", "agriculture", "small", "TPI Kwanyar Barat",
+                (36, 2_000_000), None),
+    "perahu": ("UD Perahu Motor Sumber Laut", "35.26.11.2001", "agriculture", "small", "Desa Pesanggrahan",
+               (18, 2_200_000), (18, 2_200_000, MICRO)),
+    "ikan_asin": ("CV Ikan Asin Pesisir Kwanyar", "35.26.11.2003", "manufacturing", "micro", "Desa Ketetang",
+                  (9, 1_900_000), (9, 1_900_000, MICRO)),
+    # Bakeries, shops and minimarkets.
+    "roti": ("Toko Roti Ningrat", "35.26.01.1005", "manufacturing", "small", "Jl. Trunojoyo No. 21, Kraton",
+             (16, 2_300_000), (12, 2_300_000, SMALL)),
+    "roti_bakar": ("Roti Bakar Sari Rasa", "35.26.01.1004", "hospitality", "micro", "Jl. KH. Moh. Kholil No. 40",
+                   (6, 2_000_000), (6, 2_000_000, MICRO)),
+    "minimarket": ("Minimarket Sumber Rejeki Bangkalan", "35.26.01.1001", "trade", "small",
+                   "Jl. Soekarno-Hatta No. 5, Mlajah", (12, 2_400_000), (12, 2_050_000, SMALL)),
+    "toserba": ("Toserba Madura Mart", "35.26.02.2001", "trade", "medium", "Jl. Raya Socah No. 17",
+                (45, 2_500_000), (45, 2_500_000, SMALL)),
+    "barokah": ("Minimarket Barokah Burneh", "35.26.03.2001", "trade", "micro", "Jl. Raya Tangkel, Burneh",
+                (5, 2_100_000), None),
+    "bangunan": ("Toko Bangunan Sumber Makmur", "35.26.13.2003", "trade", "small", "Desa Petrah, Tanah Merah",
+                 (10, 2_300_000), (7, 2_300_000, SMALL)),
+    # The Suramadu bridge: its toll road and the contractors who keep it.
+    "suramadu": ("PT Karya Suramadu Konstruksi", "35.26.12.2005", "construction", "large",
+                 "Jl. Akses Suramadu, Sukolilo Timur", (320, 3_100_000), (280, 2_600_000, ALL)),
+    "tol": ("PT Sarana Tol Suramadu", "35.26.12.2006", "transport", "large", "Gerbang Tol Suramadu sisi Madura",
+            (95, 3_400_000), (95, 3_400_000, ALL)),
+    "jembatan": ("CV Pemeliharaan Jembatan Suramadu Mandiri", "35.26.12.2006", "construction", "medium",
+                 "Desa Sukolilo Barat", (40, 2_900_000), (31, 2_900_000, SMALL)),
+    "bina_marga": ("CV Bina Marga Madura", "35.26.04.2001", "construction", "medium", "Jl. Raya Kamal No. 3",
+                   (60, 2_800_000), (60, 2_800_000, ALL)),
+    "kontraktor": ("CV Sarana Kontraktor Madura", "35.26.15.2002", "construction", "small", "Desa Rosep, Blega",
+                   (12, 2_700_000), None),
+    # Health and schools.
+    "rsia": ("RS Ibu dan Anak Nur Madura", "35.26.01.1006", "health_education", "medium",
+             "Jl. Halim Perdana Kusuma No. 9, Pejagan", (150, 3_200_000), (150, 3_200_000, ALL)),
+    "klinik": ("Klinik Pratama Arosbaya Sehat", "35.26.05.2001", "health_education", "small",
+               "Jl. Raya Arosbaya No. 11", (14, 2_600_000), (10, 2_600_000, SMALL)),
+    "al_hikmah": ("Yayasan Pendidikan Al-Hikmah Socah", "35.26.02.2003", "health_education", "small",
+                  "Desa Bilaporah", (38, 1_800_000), (38, 1_500_000, SMALL)),
+    "smk": ("SMK Swasta Bina Bangsa Burneh", "35.26.03.2002", "health_education", "small", "Desa Langkap",
+            (28, 1_900_000), None),
+    "nurul_ulum": ("Yayasan Nurul Ulum Blega", "35.26.15.2001", "health_education", "small", "Jl. Raya Blega",
+                   None, (30, 1_700_000, SMALL)),
+    # Farming, cattle, limestone.
+    "agro": ("PT Madura Agro Lestari", "35.26.14.2006", "agriculture", "medium", "Desa Tragah",
+             (70, 2_400_000), (70, 2_400_000, ALL)),
+    "sapi": ("UD Ternak Sapi Madura Klampis", "35.26.07.2001", "agriculture", "micro", "Desa Klampis Barat",
+             (7, 1_800_000), None),
+    "kapur": ("CV Batu Kapur Arosbaya", "35.26.05.2011", "mining", "small", "Bukit Kapur, Buduran",
+              (40, 2_200_000), (25, 2_200_000, MICRO)),
+    "kapur_putih": ("PT Kapur Putih Madura", "35.26.05.2012", "mining", "medium", "Desa Tambegan",
+                    (55, 2_600_000), (55, 2_600_000, ALL)),
+    "padi": ("Penggilingan Padi Makmur Modung", "35.26.16.2006", "manufacturing", "micro", "Desa Patengteng",
+             (6, 1_900_000), (6, 1_900_000, MICRO)),
+    "meubel": ("CV Meubel Jati Geger", "35.26.06.2003", "manufacturing", "small", "Desa Katol Barat",
+               (19, 2_300_000), (19, 2_300_000, SMALL)),
+    # Hotels, food, money, transport.
+    "hotel": ("Hotel Ningrat Bangkalan", "35.26.01.1002", "hospitality", "small", "Jl. KH. Moh. Kholil No. 113",
+              (32, 2_500_000), (32, 2_500_000, SMALL)),
+    "bebek": ("RM Bebek Goreng Kamal", "35.26.04.2002", "hospitality", "small", "Jl. Raya Banyuajuh",
+              (25, 2_200_000), (18, 2_200_000, SMALL)),
+    "ksp": ("Koperasi Simpan Pinjam Sejahtera Madura", "35.26.01.1003", "finance", "small",
+            "Jl. Teuku Umar No. 4, Pangeranan", (11, 2_800_000), (11, 2_800_000, SMALL)),
+    "bpr": ("PT BPR Bangkalan Makmur", "35.26.01.1007", "finance", "medium", "Jl. Soekarno-Hatta No. 60",
+            (48, 4_200_000), (48, 3_500_000, ALL)),
+    "angkutan": ("CV Angkutan Madura Trans", "35.26.04.2006", "transport", "small", "Desa Telang, Kamal",
+                 (20, 2_400_000), (20, 2_400_000, MICRO)),
+    "po_bus": ("PO Sinar Madura Transport", "35.26.03.2006", "transport", "medium", "Jl. Raya Arok, Burneh",
+               (65, 2_700_000), (40, 2_200_000, SMALL)),
+    "warkop": ("Warung Kopi Cak Mat", "35.26.16.2001", "hospitality", "micro", "Desa Patereman", None, None),
+}  # fmt: skip
+
+# (employer, finding, how far the case has gone). "closed:<outcome>:<workers>:<working days ago>"
+# closes it after the first written warning, with the workers the employer registered.
+CASES = [
+    ("roti", Finding.PDS_WORKERS, "opened"),
+    ("bebek", Finding.PDS_WORKERS, "opened_overdue"),
+    ("toserba", Finding.PDS_PROGRAMME, "opened_due_soon"),
+    ("klinik", Finding.PDS_WORKERS, "reminder_due_soon"),
+    ("minimarket", Finding.PDS_WAGES, "reminder_overdue"),
+    ("suramadu", Finding.PDS_WAGES, "reminder"),
+    ("tambak", Finding.PWBD, "warning_1"),
+    ("nelayan", Finding.PWBD, "warning_1_overdue"),
+    ("suramadu", Finding.PDS_WORKERS, "warning_2_due_soon"),
+    ("smk", Finding.PWBD, "warning_2_overdue"),
+    ("gudang", Finding.PDS_WORKERS, "inspector"),
+    ("po_bus", Finding.PDS_WORKERS, "sanction"),
+    ("kontraktor", Finding.PWBD, "closed:complied:12:30"),
+    ("bangunan", Finding.PDS_WORKERS, "closed:complied:3:18"),
+    ("garam", Finding.PDS_WORKERS, "closed:partly:20:9"),
+]
+STEPS = [s.value for s in (StepKind.REMINDER, StepKind.WARNING_1, StepKind.WARNING_2, StepKind.INSPECTOR,
+                           StepKind.SANCTION)]  # fmt: skip
+# progress → (steps taken, where the case's deadline (or last step) falls, in working days from today)
+PROGRESS = {
+    "opened": (0, 8),
+    "opened_overdue": (0, -8),
+    "opened_due_soon": (0, 2),
+    "reminder": (1, 7),
+    "reminder_due_soon": (1, 1),
+    "reminder_overdue": (1, -5),
+    "warning_1": (2, 6),
+    "warning_1_overdue": (2, -3),
+    "warning_2_due_soon": (3, 2),
+    "warning_2_overdue": (3, -9),
+    "inspector": (4, -7),
+    "sanction": (5, -2),
+}
+STEP_NOTES = {
+    "reminder": "Kunjungan ke perusahaan; pemilik diminta melengkapi kepesertaan.",
+    "warning_1": "Teguran tertulis I dikirim.",
+    "warning_2": "Teguran tertulis II dikirim.",
+    "inspector": "Diteruskan ke pengawas ketenagakerjaan Disnakertrans Provinsi Jawa Timur.",
+    "sanction": "Rekomendasi tidak mendapat pelayanan publik tertentu (perizinan) kepada DPMPTSP.",
+}
+
+
+def _working_days_from(today: dt.date, n: int) -> dt.date:
+    """`n` working days after today, or before it when negative."""
+    if n >= 0:
+        return add_working_days(today, n)
+    day = today
+    while add_working_days(day, -n) > today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _chain(opened: dt.date, n_steps: int) -> tuple[list[dt.date], dt.date | None]:
+    """The days of the first `n_steps` steps of a case opened on `opened`, each as soon as the
+    previous deadline has passed (the inspector's referral a fortnight before the sanction), and
+    the deadline that runs after the last one (None: none runs)."""
+    taken: list[dt.date] = []
+    due = add_working_days(opened, 2)  # the reminder follows the opening within days
+    for kind in STEPS[:n_steps]:
+        day = add_working_days(due, 1) if taken else due
+        taken.append(day)
+        due = add_working_days(day, 10) if kind in STEPS_WITH_DEADLINE else add_working_days(day, 9)
+    if not taken:
+        return taken, add_working_days(opened, 10)
+    return taken, due if STEPS[n_steps - 1] in STEPS_WITH_DEADLINE else None
+
+
+def _schedule(n_steps: int, target: dt.date) -> tuple[dt.date, list[dt.date]]:
+    """The opening day and step days that put the case's deadline (or, without one, its last
+    step) on `target` or up to three days before it."""
+    opened = target - dt.timedelta(days=21 * n_steps + 14)
+    for _attempt in range(30):
+        taken, due = _chain(opened, n_steps)
+        gap = (target - (due or taken[-1])).days
+        if 0 <= gap <= 3:
+            break
+        opened += dt.timedelta(days=gap)
+    return opened, taken
+
+
+def _employer_data(n: int, entry: tuple, today: dt.date) -> dict:
+    name, village, sector, size, address, reported, bpjs = entry
+    year_end = dt.date(today.year - 1, 12, 31)
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    data = {
+        "name": name,
+        "village": village,
+        "sector": sector,
+        "size": size,
+        "address": address,
+        "nib": f"{NIB_PREFIX}{n:05d}",
+    }
+    if reported is not None:
+        workers, wage = reported
+        data.update(
+            reported_workers=workers,
+            reported_wages=workers * wage,
+            reported_source=f"WLKP {year_end.year} (Disperinaker Bangkalan)",
+            reported_as_of=year_end,
+        )
+    if bpjs is not None:
+        workers, wage, programmes = bpjs
+        data.update(
+            npp=f"3526{n:04d}",
+            bpjs_workers=workers,
+            bpjs_wages=workers * wage,
+            bpjs_programmes=programmes,
+            bpjs_source=f"BPJS Ketenagakerjaan Cabang Bangkalan, daftar perusahaan {month_end:%m/%Y}",
+            bpjs_as_of=month_end,
+        )
+    return data
+
+
+def _seed_employers(*, log) -> None:
+    if Employer.objects.filter(nib=f"{NIB_PREFIX}{1:05d}").exists():
+        log("Employer demo: already there.")
+        return
+    clerk = User.objects.get(username="disnaker")
+    today = timezone.localdate()
+    employers = {}
+    for n, (key, entry) in enumerate(EMPLOYERS.items(), start=1):
+        data = _employer_data(n, entry, today)
+        # An employer met on a visit before this demo ran (a database from before employers
+        # existed) gets its figures instead of a twin.
+        known = Employer.objects.filter(village_id=data["village"], name_key=employer_services.name_key(data["name"]))
+        if known.exists():
+            employer = employer_services.employer_update(actor=clerk, employer_id=known.first().pk, changes=data)
+        else:
+            employer = employer_services.employer_create(actor=clerk, data=data)
+        employers[key] = employer
+
+    letter = 0
+    for key, finding, progress in CASES:
+        employer = employers[key]
+        closing = progress.split(":") if progress.startswith("closed") else None
+        n_steps, offset = (2, -int(closing[3])) if closing else PROGRESS[progress]
+        opened, taken = _schedule(n_steps, _working_days_from(today, offset))
+        case = employer_services.case_open(
+            actor=clerk, employer_id=employer.pk, finding=finding, opened_on=opened,
+            notes=f"Temuan dari pencocokan WLKP dan daftar BPJS: {Finding(finding).label}.",
+        )  # fmt: skip
+        for kind, day in zip(STEPS, taken, strict=False):
+            letter += 1
+            employer_services.case_step_record(
+                actor=clerk, case_id=case.pk, kind=kind, taken_on=day, notes=STEP_NOTES[kind],
+                document_number="" if kind == StepKind.REMINDER else f"560/{100 + letter}/433.112/{day.year}",
+            )  # fmt: skip
+        if closing:
+            _close(clerk, case, employer, outcome=closing[1], workers=int(closing[2]), day=taken[-1], today=today)
+
+    counts = {s: Employer.objects.filter(nib__startswith=NIB_PREFIX, status=s).count() for s in ComplianceStatus}
+    cases = ComplianceCase.objects.filter(employer__nib__startswith=NIB_PREFIX)
+    log(
+        f"Employer demo: {len(employers)} employers ("
+        + ", ".join(f"{n} {ComplianceStatus(s).label}" for s, n in counts.items())
+        + f"), {cases.filter(state=CaseState.OPEN).count()} open cases "
+        + f"({cases.filter(state=CaseState.OPEN, due_on__lt=today).count()} overdue), "
+        + f"{cases.filter(state=CaseState.CLOSED).count()} closed."
+    )
+
+
+def _close(clerk, case: ComplianceCase, employer: Employer, *, outcome: str, workers: int, day, today) -> None:
+    """Close a case some days after its last step, with the workers the employer registered at
+    the average wage it reported; an employer registering for the first time gets its NPP and
+    the programmes of its size from BPJS's letter."""
+    closed_on = min(add_working_days(day, 4), today)
+    wage = employer.reported_wages // employer.reported_workers
+    employer_services.case_close(
+        actor=clerk, case_id=case.pk, outcome=outcome, workers_added=workers, wages_added=workers * wage,
+        closed_on=closed_on, notes="Bukti pendaftaran dari BPJS Ketenagakerjaan diterima.",
+    )  # fmt: skip
+    if outcome == CaseOutcome.COMPLIED and not employer.npp:
+        employer_services.employer_update(
+            actor=clerk, employer_id=employer.pk,
+            changes={
+                "npp": f"3526{9000 + employer.pk % 1000:04d}",
+                "bpjs_programmes": list(MANDATORY_PROGRAMMES[employer.size]),
+                "bpjs_source": "Surat BPJS Ketenagakerjaan Cabang Bangkalan", "bpjs_as_of": closed_on,
+            },
+        )  # fmt: skip

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 from django.utils import timezone
 
-from enrollment.models import BatchKind, BatchMember, MemberState
+from enrollment.models import BatchKind, BatchMember, CaseState, ComplianceCase, MemberState
 from ucj.models import ROOT_CODE, CoverageSnapshot, StaleRegion
 
 
@@ -35,12 +36,16 @@ def test_seed_demo_shows_the_seed_figures(capsys):
         participant__village__code__startswith="35.26.",
     )
     officials = counting.filter(batch__kind=BatchKind.VILLAGE_OFFICIALS).count()  # wage earners (PU)
-    ucj = counting.count()
+    members = counting.count()
+    # Workers employers registered when the demo's compliance cases closed: wage earners (PU) too.
+    added = ComplianceCase.objects.filter(state=CaseState.CLOSED).aggregate(n=Sum("workers_added"))["n"]
+    assert added > 0
+    ucj = members + added
     bangkalan = snaps["35.26"]
     assert bangkalan.workforce == 500_000
     assert bangkalan.active == 71_500 + ucj and bangkalan.ucj_active == ucj
     assert round(bangkalan.percent, 1) == Decimal("14.3")
-    assert (bangkalan.pu, bangkalan.bpu) == (41_000 + officials, 30_500 + ucj - officials)
+    assert (bangkalan.pu, bangkalan.bpu) == (41_000 + officials + added, 30_500 + members - officials)
     assert snaps["35.26.01"].workforce and snaps[ROOT_CODE].ucj_active == ucj
     assert snaps[ROOT_CODE].target_percent == Decimal("52.15")
     # Every district and village of the demo regions has a snapshot that says what it lacks.

@@ -47,7 +47,7 @@ def test_fewer_workers_registered_than_reported_is_pds_workers_with_their_wages(
 
 
 def test_registered_average_wage_below_reported_beyond_tolerance_is_pds_wages():
-    # Every worker registered, on Rp2,000,000 instead of Rp3,000,000: Rp1,000,000 × 10 a month.
+    # Every worker registered, on Rp2,000,000 instead of Rp3,000,000: Rp1,000,000 x 10 a month.
     result = assess(bpjs_wages=20_000_000)
     assert [f.finding for f in result.findings] == [Finding.PDS_WAGES]
     assert result.finding(Finding.PDS_WAGES).gap_wages == 10_000_000
@@ -96,7 +96,7 @@ def test_several_findings_at_once():
     result = assess(bpjs_workers=6, bpjs_wages=9_000_000, bpjs_programmes=["jkk", "jkm"])
     assert {f.finding for f in result.findings} == {Finding.PDS_WORKERS, Finding.PDS_WAGES, Finding.PDS_PROGRAMME}
     assert result.finding(Finding.PDS_WORKERS).gap_wages == 12_000_000
-    assert result.finding(Finding.PDS_WAGES).gap_wages == 9_000_000  # Rp1,500,000 × 6
+    assert result.finding(Finding.PDS_WAGES).gap_wages == 9_000_000  # Rp1,500,000 x 6
     assert result.gap_workers == 4
     assert result.gap_wages == 21_000_000
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from enrollment.models import CaseState, ComplianceStatus, Employer, Finding, StepKind
 from enrollment.services import case_close, case_open, case_step_record, employer_update, employers_reassess
@@ -19,6 +19,13 @@ from ucj.services import holidays_load
 from ucj.workdays import add_working_days, working_days_between
 
 FRIDAY = MONDAY + dt.timedelta(days=4)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The tests read the services' messages (Indonesian by default)."""
+    with translation.override("en"):
+        yield
 
 
 # --- Working days ---------------------------------------------------------------------------------
@@ -124,6 +131,7 @@ def test_an_outsider_cannot_register_an_employer_in_bangkalan(make_employer, out
 def test_name_key_drops_legal_forms_and_punctuation():
     assert name_key("PT. Garam Madura Jaya, Tbk") == name_key("garam madura jaya") == "GARAM MADURA JAYA"
     assert name_key("CV  Sumber-Rejeki") == "SUMBER REJEKI"
+    assert name_key("P.T. Garam Madura Jaya") == "GARAM MADURA JAYA"
 
 
 def test_reassess_after_a_tolerance_change(settings, make_employer):

@@ -3,10 +3,12 @@ from importlib import import_module
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 from ucj.coverage import engine
 from ucj.demo import COVERAGE_ROOTS, DEMO_PASSWORD
+from ucj.services import holidays_load
 
 
 class Command(BaseCommand):
@@ -27,6 +29,11 @@ class Command(BaseCommand):
             raise CommandError(
                 "This is a deployment (HTTPS=1): seed_demo would add demo users. Use --force to do it anyway."
             )
+        # Deadlines of compliance cases count working days: the holidays first. Last year too, as
+        # the demo's cases began months ago.
+        year = timezone.localdate().year
+        added = holidays_load(years=[year - 1, year, year + 1])
+        self.stdout.write(f"Holidays: {added} added for {year - 1}-{year + 1}.")
         for config in apps.get_app_configs():
             if module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed(password=password, log=self.stdout.write)
