@@ -373,8 +373,9 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(
         request=CaseCloseSerializer,
         responses=CASE_ANSWER,
-        description="Close the case with its outcome. Workers and wages added raise the employer's BPJS figures; "
-        "workers added count as wage earners (PU) in the coverage of the employer's village.",
+        description="Close the case with its outcome. Workers, wages and programmes added raise the employer's "
+        "BPJS figures; workers (PWBD and PDS workers cases only, at most the employer's gap) count as wage earners "
+        "(PU) in the coverage of the employer's village on the closing day.",
     )
     @action(detail=True, methods=["post"], **NO_FILTERS)
     def close(self, request, pk=None):
@@ -386,6 +387,7 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             outcome=data["outcome"],
             workers_added=data["workers_added"],
             wages_added=data["wages_added"],
+            programmes_added=data["programmes_added"],
             closed_on=data.get("closed_on"),
             notes=data["notes"],
         )

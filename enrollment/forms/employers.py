@@ -15,6 +15,7 @@ from enrollment.forms.collective import (
     region_options,
 )
 from enrollment.models import (
+    EARLIEST_DATE,
     CaseOutcome,
     ComplianceStatus,
     Employer,
@@ -108,6 +109,26 @@ class EmployerFilterForm(BootstrapForm):
         return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
 
 
+class DayField(DateField):
+    """A day of this domain: from `EARLIEST_DATE` (2013, PP 86/2013) to today, as the services
+    check (a typed 0001-01-01 is refused here, on the field, before it reaches them)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs["min"] = EARLIEST_DATE.isoformat()
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(
+                _("A date on or after %(date)s.") % {"date": EARLIEST_DATE.strftime("%d-%m-%Y")}
+            )
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("A date in the future."))
+
+
 class WholeNumberField(forms.IntegerField):
     """A count typed with or without thousand separators."""
 
@@ -152,7 +173,7 @@ class EmployerForm(BootstrapForm):
     reported_workers = WholeNumberField(label=_("Workers"), required=False)
     reported_wages = RupiahField(label=_("Monthly wage bill (Rp)"), required=False)
     reported_source = forms.CharField(label=_("Source"), required=False, max_length=120)
-    reported_as_of = DateField(label=_("As of"), required=False)
+    reported_as_of = DayField(label=_("As of"), required=False)
 
     bpjs_workers = WholeNumberField(label=_("Workers"), required=False)
     bpjs_wages = RupiahField(label=_("Monthly wages (Rp)"), required=False)
@@ -163,7 +184,7 @@ class EmployerForm(BootstrapForm):
         widget=forms.CheckboxSelectMultiple,
     )
     bpjs_source = forms.CharField(label=_("Source"), required=False, max_length=120)
-    bpjs_as_of = DateField(label=_("As of"), required=False)
+    bpjs_as_of = DayField(label=_("As of"), required=False)
 
     IDENTITY = ("name", "village", "address", "npp", "nib", "sector", "size")
     REPORTED = ("reported_workers", "reported_wages", "reported_source", "reported_as_of")
@@ -242,6 +263,7 @@ class EmployerImportForm(BootstrapForm):
         return upload
 
     def clean_as_of(self):
+        # The earliest date is the import service's to refuse (its message says to check the year).
         day = self.cleaned_data["as_of"]
         if day is not None and day > timezone.localdate():
             raise forms.ValidationError(_("A date in the future."))
@@ -257,7 +279,7 @@ class EmployerImportForm(BootstrapForm):
 
 class CaseOpenForm(BootstrapForm):
     finding = forms.ChoiceField(label=_("Finding"), choices=Finding.choices, widget=forms.HiddenInput)
-    opened_on = DateField(label=_("Opened on"), required=False, help_text=_("Empty: today."))
+    opened_on = DayField(label=_("Opened on"), required=False, help_text=_("Empty: today."))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -265,7 +287,7 @@ class CaseStepForm(BootstrapForm):
     """The next escalation step. The kind is the one the page offers; the service checks the order."""
 
     kind = forms.CharField(widget=forms.HiddenInput, max_length=20)
-    taken_on = DateField(label=_("Taken on"), required=False, help_text=_("Empty: today."))
+    taken_on = DayField(label=_("Taken on"), required=False, help_text=_("Empty: today."))
     document_number = forms.CharField(
         label=_("Document number"),
         required=False,
@@ -295,5 +317,16 @@ class CaseCloseForm(BootstrapForm):
         label=_("Workers registered"), initial=0, help_text=_("Workers the employer registered with BPJS.")
     )
     wages_added = RupiahField(label=_("Monthly wages added (Rp)"), initial=0)
-    closed_on = DateField(label=_("Closed on"), required=False, help_text=_("Empty: today."))
+    programmes_added = forms.MultipleChoiceField(
+        label=_("Programmes registered"),
+        required=False,
+        choices=EmployerProgramme.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Programmes the employer registered; complying in full with a PDS programme case needs each one missing."
+        ),
+    )
+    closed_on = DayField(
+        label=_("Closed on"), required=False, help_text=_("Empty: today. Not before the case's last step.")
+    )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,8 @@
 """Employer compliance (DESIGN §1, §3): employers with the figures each side reports, the findings
 derived from them, and the escalation cases of PP 86/2013 that follow a finding."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,6 +51,12 @@ MANDATORY_PROGRAMMES = {
     EmployerSize.MEDIUM: ("jkk", "jkm", "jht", "jp"),
     EmployerSize.LARGE: ("jkk", "jkm", "jht", "jp"),
 }
+
+
+# No date of this domain lies before 2013: PP 86/2013, the sanctions that cases follow, dates from
+# that year, and BPJS Ketenagakerjaan took over from Jamsostek on 1 January 2014. An earlier case
+# step, closing or figure date is a typing error (0001-01-01 would make a case 2,000 years overdue).
+EARLIEST_DATE = dt.date(2013, 1, 1)
 
 
 class Finding(models.TextChoices):
@@ -175,7 +183,9 @@ class CaseOutcome(models.TextChoices):
 
 class ComplianceCase(TimeStamped):
     """One finding about one employer followed up to its end. `regency` is the employer's, copied
-    in so that scope filters cases without a join. At most one open case per employer and finding."""
+    in so that scope filters cases without a join. At most one open case per employer and finding.
+    `village` is the employer's village on the closing day, kept so that the workers the case
+    added stay counted (as PU) where they were registered when the employer later moves."""
 
     employer = models.ForeignKey(Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="cases")
     regency = models.ForeignKey(
@@ -203,8 +213,18 @@ class ComplianceCase(TimeStamped):
         related_name="+",
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=CaseOutcome.choices, blank=True)
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("village at closing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     workers_added = models.PositiveIntegerField(_("workers registered after the case"), default=0)
     wages_added = models.PositiveBigIntegerField(_("monthly wages added (Rp)"), default=0)
+    programmes_added = models.JSONField(_("programmes registered after the case"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

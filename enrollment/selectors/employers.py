@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -27,6 +27,8 @@ from ucj.workdays import add_working_days
 
 # How many working days ahead a deadline counts as "due" on the labour office's list.
 DUE_SOON_WORKING_DAYS = 3
+# The findings whose cases register workers (and so add wage earners, PU, to coverage).
+WORKERS_FINDINGS = (Finding.PWBD, Finding.PDS_WORKERS)
 
 
 # --- Assessment -----------------------------------------------------------------------------------
@@ -69,8 +71,8 @@ class Assessment:
 
 
 def wage_tolerance() -> Decimal:
-    """How far (a fraction) the average wage registered with BPJS may lie below the reported one
-    before it is PDS wages: rounding and a month's difference between the two lists are not fraud."""
+    """How far (a fraction) the average wage (or the wage bill) registered with BPJS may lie below
+    the reported one before it is PDS wages: rounding and a month's difference between the two lists are not fraud."""
     return Decimal(str(settings.UCJ_PDS_WAGE_TOLERANCE)) / 100
 
 
@@ -80,6 +82,12 @@ def _rp(amount) -> str:
 
 def _n(value) -> str:
     return number_format(int(value), force_grouping=True)
+
+
+def workers_unregistered(employer: Employer) -> int:
+    """Workers reported to the labour office and not registered with BPJS: how many a case may
+    still register when it closes (for a PWBD employer, nobody registered, every reported worker)."""
+    return max((employer.reported_workers or 0) - (employer.bpjs_workers or 0), 0)
 
 
 def employer_is_registered(employer: Employer) -> bool:
@@ -94,9 +102,11 @@ def employer_assess(employer: Employer, *, tolerance: Decimal | None = None) -> 
     - PDS workers: fewer workers registered than reported (gap: the difference, and their wages
       at the reported average);
     - PDS wages: the average wage registered below the reported average by more than the
-      tolerance (gap: the difference over the registered workers, a month);
+      tolerance (gap: the difference over the registered workers, a month); when BPJS counts more
+      workers than were reported, the wage bills instead (gap: their difference);
     - PDS programme: a programme mandatory for the employer's size missing (Perpres 109/2013).
-    Averages are compared, not wage bills, so that unregistered workers are not counted twice."""
+    Averages are compared (unless BPJS counts more workers), not wage bills, so that unregistered
+    workers are not counted twice."""
     tolerance = wage_tolerance() if tolerance is None else tolerance
     findings: list[FindingDetail] = []
     unknown: list[str] = []
@@ -126,6 +136,12 @@ def employer_assess(employer: Employer, *, tolerance: Decimal | None = None) -> 
         unknown.append(_("The labour office has no report of this employer's wages."))
     elif bpjs_wages is None or not bpjs_workers:
         unknown.append(_("BPJS's list gives no registered wages."))
+    elif bpjs_workers > reported_workers:
+        # More workers registered than reported (the report is older, or counted differently):
+        # the same wage bill spread over more people lowers the average without hiding a rupiah,
+        # so the bills are compared.
+        if bpjs_wages < reported_wages * (1 - tolerance):
+            findings.append(FindingDetail(Finding.PDS_WAGES, gap_wages=reported_wages - bpjs_wages))
     else:
         average_registered = Decimal(bpjs_wages) / bpjs_workers
         if average_registered < average_reported * (1 - tolerance):
@@ -285,7 +301,9 @@ def case_history(case: ComplianceCase):
 
 
 def employer_cases(employer: Employer):
-    return employer.cases.order_by("state", "-opened_on", "-id")
+    """The employer's cases: open ones first, then the newest."""
+    open_first = Case(When(state=CaseState.OPEN, then=Value(0)), default=Value(1))
+    return employer.cases.order_by(open_first, "-opened_on", "-id")
 
 
 def case_actions_for(*, user, case: ComplianceCase) -> list[str]:
@@ -309,30 +327,33 @@ def case_waiting(case: ComplianceCase, *, today: dt.date | None = None) -> bool:
 
 
 def _closed_with_workers():
-    return ComplianceCase.objects.filter(state=CaseState.CLOSED, workers_added__gt=0)
+    """Closed cases that registered workers: only PWBD and PDS-workers cases add people (the
+    services refuse workers on the others; the filter keeps older rows honest too)."""
+    return ComplianceCase.objects.filter(
+        state=CaseState.CLOSED, workers_added__gt=0, finding__in=WORKERS_FINDINGS, village__isnull=False
+    )
 
 
 def compliance_pu_by_village(*, day, village_codes=None) -> dict[str, int]:
-    """Workers registered through closed cases by `day`, per village of the employer: wage
-    earners (PU) UCJ brought in."""
+    """Workers registered through closed cases by `day`, per village of the employer on the
+    closing day (kept on the case): wage earners (PU) UCJ brought in."""
     cases = _closed_with_workers().filter(closed_on__lte=day)
     codes = sorted(set(village_codes)) if village_codes is not None else None
     out: dict[str, int] = {}
     for start in range(0, len(codes), 2_000) if codes is not None else [None]:
-        chunk = cases if start is None else cases.filter(employer__village_id__in=codes[start : start + 2_000])
-        for row in chunk.values("employer__village_id").annotate(n=Sum("workers_added")).order_by():
-            out[row["employer__village_id"]] = row["n"]
+        chunk = cases if start is None else cases.filter(village_id__in=codes[start : start + 2_000])
+        for row in chunk.values("village_id").annotate(n=Sum("workers_added")).order_by():
+            out[row["village_id"]] = row["n"]
     return out
 
 
 def compliance_pu_change(*, region_code: str, since, day) -> int:
     """Workers registered through cases closed after BPJS's count of `since`, up to `day` (those
-    closed earlier are in BPJS's count already)."""
+    closed earlier are in BPJS's count already), in the region by the case's village."""
     if since >= day:
         return 0
     cases = _closed_with_workers().filter(closed_on__gt=since, closed_on__lte=day)
     if region_code != ROOT_CODE:
-        cases = cases.filter(
-            Q(employer__village_id=region_code) | Q(employer__village__code__startswith=region_code + ".")
-        )
+        # Region foreign keys hold the code: the subtree is a prefix (Django needs no join for it).
+        cases = cases.filter(scope.subtree_q([region_code], "village__code"))
     return cases.aggregate(n=Sum("workers_added"))["n"] or 0

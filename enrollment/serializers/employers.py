@@ -386,5 +386,18 @@ class CaseCloseSerializer(StrictFieldsMixin, serializers.Serializer):
     wages_added = serializers.IntegerField(
         min_value=0, max_value=MAX_WAGES, default=0, help_text="Monthly wages added (Rp)"
     )
-    closed_on = serializers.DateField(required=False, allow_null=True, help_text="Today by default")
+    # Plain codes, not an enum: the programmes' enum is `bpjs_programmes`'s (see the module doc).
+    programmes_added = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        max_length=len(EmployerProgramme.choices) * 2,
+        required=False,
+        default=list,
+        help_text="Programmes the employer registered, as `bpjs_programmes`: jkk, jkm, jht, jp. Closing a PDS "
+        "programme case as `complied` needs every missing mandatory one.",
+    )
+    closed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Today by default; not before the case's last step (nor its opening).",
+    )
     notes = serializers.CharField(max_length=MAX_NOTES, required=False, allow_blank=True, default="")

@@ -2,12 +2,13 @@
 branch's list of registered employers, for one regency.
 
 Each row is matched to the register by NPP, then NIB, then normalised name within the row's
-village, and never by a guess: a row whose NPP and NIB point at two employers, or whose name
-matches an employer that has another NPP or NIB, is an error; a name shared by several employers
-of the village leaves the row unmatched, with the reason. A match fills in the NPP or NIB the
-register lacks, which is how the NIB-keyed and the NPP-keyed lists get linked. Rows of the labour
-office's list that match nobody become new employers; rows of BPJS's list that match nobody are
-reported, not created (an employer belongs in the register through the labour office).
+village, and never by a guess: a row whose NPP and NIB point at two employers is an error. A row
+whose NPP and NIB are nobody's is not matched by name to an employer that holds another NPP or
+NIB: that is another business of the same name. A name shared by several employers of the village
+leaves the row unmatched, with the reason. A match fills in the NPP or NIB the register lacks,
+which is how the NIB-keyed and the NPP-keyed lists get linked. Rows of the labour office's list
+that match nobody become new employers; rows of BPJS's list that match nobody are reported, not
+created (an employer belongs in the register through the labour office).
 
 A BPJS branch's list covers several regencies (Cabang Madura: Bangkalan, Sampang, Pamekasan,
 Sumenep): its rows of another regency (by their village, or without a village by an NPP or NIB of
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -42,7 +43,7 @@ from enrollment.importers.employers import (
     EmployerRow,
     parse_employer_rows,
 )
-from enrollment.models import Employer
+from enrollment.models import EARLIEST_DATE, Employer
 from enrollment.services.employers import DERIVED_FIELDS, MAX_WAGES, MAX_WORKERS, employer_reassess, name_key
 from ucj import scope, sheets
 from ucj.errors import Conflict, ValidationFailed
@@ -185,6 +186,12 @@ def _source_and_date(source: str, filename: str, as_of: dt.date | None) -> tuple
     elif as_of > today:
         message = _("The figures cannot be dated in the future.")
         raise ValidationFailed(message, details={"as_of": message})
+    elif as_of < EARLIEST_DATE:
+        # A list dated before PP 86/2013 is a typo (2015 typed 2005 or 1015), not an old list.
+        message = _("The figures cannot be dated before %(date)s: check the year.") % {
+            "date": date_format(EARLIEST_DATE, "SHORT_DATE_FORMAT")
+        }
+        raise ValidationFailed(message, details={"as_of": message})
     return source, as_of
 
 
@@ -305,9 +312,10 @@ def _known_elsewhere(rows: list[EmployerRow], employers: list[Employer], skipped
 
 
 def _match(rows: list[EmployerRow], employers: list[Employer], kind: str) -> tuple[list[_Match], list[dict]]:
-    """Each row to at most one employer: by NPP, then NIB, then name within the village. Conflicts
-    are recorded on the rows; rows that match nobody are new employers (labour-office list) or
-    unmatched, with the reason (BPJS's list, or a name several employers share)."""
+    """Each row to at most one employer: by NPP, then NIB, then name within the village among the
+    employers whose NPP and NIB do not contradict the row's. Conflicts are recorded on the rows;
+    rows that match nobody are new employers (labour-office list) or unmatched, with the reason
+    (BPJS's list, or a name several employers share)."""
     by_npp = {e.npp: e for e in employers if e.npp}
     by_nib = {e.nib: e for e in employers if e.nib}
     by_name: dict[tuple[str, str], list[Employer]] = defaultdict(list)
@@ -330,21 +338,26 @@ def _match(rows: list[EmployerRow], employers: list[Employer], kind: str) -> tup
             continue
         employer, by = (with_npp, "npp") if with_npp else (with_nib, "nib") if with_nib else (None, "")
         key = name_key(r.name)
+        other_businesses = 0  # namesakes of the village that hold another NPP or NIB than the row's
         if employer is None and r.village_code and key:
             namesakes = by_name.get((r.village_code, key), [])
-            if len(namesakes) > 1:
+            # The row's NPP and NIB are nobody's here: a namesake holding another one is another
+            # business of the same name (common: "Toko Barokah"), not this row's employer.
+            same = [e for e in namesakes if not _other_ids(r, e)]
+            other_businesses = len(namesakes) - len(same)
+            if len(same) > 1:
                 reason = _(
                     "%(n)s employers of this name in the village: give the NPP or NIB that tells them apart."
-                ) % {"n": len(namesakes)}
+                ) % {"n": len(same)}
                 unmatched.append(_unmatched(r, reason))
                 continue
-            if namesakes:
-                employer, by = namesakes[0], "name"
+            if same:
+                employer, by = same[0], "name"
         if employer is None:
             if kind == LABOUR_OFFICE:
                 matches.append(_Match(row=r, employer=None))
             else:
-                unmatched.append(_unmatched(r, _no_match_reason(r)))
+                unmatched.append(_unmatched(r, _no_match_reason(r, other_businesses)))
             continue
         if not _ids_agree(r, employer, by):
             continue
@@ -358,6 +371,14 @@ def _match(rows: list[EmployerRow], employers: list[Employer], kind: str) -> tup
         claimed[employer.pk] = r.row
         matches.append(_Match(row=r, employer=employer, by=by))
     return matches, unmatched
+
+
+def _other_ids(r: EmployerRow, employer: Employer) -> bool:
+    """The employer holds an NPP or NIB, and the row another one in the same column."""
+    return any(
+        getattr(r, column) and getattr(employer, column) and getattr(r, column) != getattr(employer, column)
+        for column in ("npp", "nib")
+    )
 
 
 def _ids_agree(r: EmployerRow, employer: Employer, by: str) -> bool:
@@ -379,9 +400,17 @@ def _ids_agree(r: EmployerRow, employer: Employer, by: str) -> bool:
     return agree
 
 
-def _no_match_reason(r: EmployerRow) -> str:
+def _no_match_reason(r: EmployerRow, other_businesses: int = 0) -> str:
     if not r.village_code:
         return _("No employer of the register has this NPP or NIB; give the village code to match by name.")
+    if other_businesses:
+        return ngettext(
+            "No employer of the register has this NPP or NIB; the employer of this name in the village holds "
+            "another one, so it is another business: the labour office registers it first.",
+            "No employer of the register has this NPP or NIB; the %(n)s employers of this name in the village "
+            "hold other ones, so it is another business: the labour office registers it first.",
+            other_businesses,
+        ) % {"n": other_businesses}
     return _("No employer of the register has this NPP or NIB, nor this name in the village.")
 
 

@@ -5,8 +5,11 @@ Figures are written here only, and every write re-derives the employer's finding
 transaction. Cases follow PP 86/2013: reminder or visit, first and second written warning (each
 giving the employer `UCJ_CASE_STEP_WORKING_DAYS` working days), referral to the labour inspector,
 recommendation to deny public services; the order is enforced here, under the case's row lock.
-Closing a case with workers added raises the employer's BPJS figures and marks the employer's
-village stale, so coverage counts the new wage earners (PU).
+Closing a case with workers added (PWBD and PDS workers cases only, at most the employer's gap)
+raises the employer's BPJS figures, keeps the employer's village on the case and marks it stale,
+so coverage counts the new wage earners (PU) there.
+
+No date lies before `EARLIEST_DATE` (2013, PP 86/2013) or after today.
 
 Errors: `ValidationFailed` with `details={field: message}`; `Conflict` for a step out of order, a
 step taken twice, a closed case, a second open case for the same finding.
@@ -19,9 +22,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
+    EARLIEST_DATE,
+    MANDATORY_PROGRAMMES,
     STEPS_WITH_DEADLINE,
     CaseOutcome,
     CaseState,
@@ -34,7 +40,7 @@ from enrollment.models import (
     Sector,
     StepKind,
 )
-from enrollment.selectors.employers import employer_assess, may_run_cases
+from enrollment.selectors.employers import WORKERS_FINDINGS, employer_assess, may_run_cases, workers_unregistered
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import Region, Role, regency_code
@@ -58,6 +64,10 @@ DERIVED_FIELDS = ["status", "pds_workers", "pds_wages", "pds_programme", "pwbd",
 # Absurd figures are typing errors: the largest Indonesian employers have some 300,000 workers.
 MAX_WORKERS = 1_000_000
 MAX_WAGES = 10**15
+# Employers re-derived per transaction by `employers_reassess`.
+REASSESS_CHUNK = 2_000
+# Outcomes after which the employer registers nothing: the figures were wrong, or the business is gone.
+OUTCOMES_ADDING_NOTHING = (CaseOutcome.NOT_OBLIGED, CaseOutcome.CLOSED_BUSINESS)
 
 _LEGAL_FORMS = re.compile(r"\b(PT|CV|UD|PD|TBK|KOPERASI|KOP|FA|PERSERO|PERUM|YAYASAN)\b")
 _NOT_WORD = re.compile(r"[^0-9A-Z ]+")
@@ -77,6 +87,24 @@ def normalise_npp(value) -> str:
 
 def normalise_nib(value) -> str:
     return re.sub(r"[\s.\-]", "", str(value or ""))
+
+
+def _n(value) -> str:
+    """A number as the user's language writes it: 1.000.000 in Indonesian."""
+    return number_format(value, force_grouping=True)
+
+
+def _d(day: dt.date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+def _date_problem(day: dt.date) -> str | None:
+    """Why a date cannot be a day of this domain (None when it can)."""
+    if day > timezone.localdate():
+        return _("A date in the future.")
+    if day < EARLIEST_DATE:
+        return _("A date on or after %(date)s.") % {"date": _d(EARLIEST_DATE)}
+    return None
 
 
 # --- Employers ------------------------------------------------------------------------------------
@@ -153,7 +181,7 @@ def _clean(data: dict, *, actor, current: Employer | None) -> dict:
             if value is None or value == "":
                 out[key] = None
             elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-                errors[key] = _("A whole number from 0 to %(max)s.") % {"max": limit}
+                errors[key] = _("A whole number from 0 to %(max)s.") % {"max": _n(limit)}
             else:
                 out[key] = value
         elif key == "bpjs_programmes":
@@ -169,8 +197,8 @@ def _clean(data: dict, *, actor, current: Employer | None) -> dict:
                 out[key] = None
             elif not isinstance(value, dt.date):
                 errors[key] = _("A date.")
-            elif value > timezone.localdate():
-                errors[key] = _("A date in the future.")
+            elif problem := _date_problem(value):
+                errors[key] = problem
             else:
                 out[key] = value
     if "village" in out and current is not None and regency_code(out["village"].code) != current.regency_id:
@@ -271,13 +299,21 @@ def _plain(value):
 
 def employers_reassess(*, queryset=None) -> int:
     """Re-derive every employer's findings (after the wage tolerance changed). Returns how many
-    changed."""
-    changed = []
-    for employer in (queryset if queryset is not None else Employer.objects.all()).iterator(chunk_size=2_000):
-        if employer_reassess(employer):
-            changed.append(employer)
-    Employer.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=2_000)
-    return len(changed)
+    changed.
+
+    Chunk by chunk, each read under row locks and written in the same transaction: an
+    `employer_update` or a case closing running meanwhile either finishes first (and its figures
+    are read) or waits, so the derived columns never come from figures older than the row's."""
+    ids = (queryset if queryset is not None else Employer.objects.all()).order_by("pk").values_list("pk", flat=True)
+    count, last = 0, 0
+    while chunk := list(ids.filter(pk__gt=last)[:REASSESS_CHUNK]):
+        last = chunk[-1]
+        with transaction.atomic():
+            employers = Employer.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            changed = [employer for employer in employers if employer_reassess(employer)]
+            Employer.objects.bulk_update(changed, DERIVED_FIELDS)
+        count += len(changed)
+    return count
 
 
 # --- Cases ----------------------------------------------------------------------------------------
@@ -293,11 +329,10 @@ def _require_case_runner(actor, employer: Employer) -> None:
 
 
 def _check_day(day: dt.date | None, field: str) -> dt.date:
-    today = timezone.localdate()
     if day is None:
-        return today
-    if day > today:
-        raise ValidationFailed(_("A date in the future."), details={field: _("A date in the future.")})
+        return timezone.localdate()
+    if problem := _date_problem(day):
+        raise ValidationFailed(problem, details={field: problem})
     return day
 
 
@@ -372,11 +407,11 @@ def case_step_record(
     previous = case.steps.order_by("-taken_on", "-id").first()
     floor = previous.taken_on if previous else case.opened_on
     if taken_on < floor:
-        message = _("The step cannot be dated before %(date)s.") % {"date": floor.strftime("%d-%m-%Y")}
+        message = _("The step cannot be dated before %(date)s.") % {"date": _d(floor)}
         raise ValidationFailed(message, details={"taken_on": message})
     if previous is not None and previous.due_on is not None and taken_on <= previous.due_on:
         message = _("The employer has until %(date)s to answer the %(step)s; the next step can follow after that.") % {
-            "date": previous.due_on.strftime("%d-%m-%Y"),
+            "date": _d(previous.due_on),
             "step": previous.get_kind_display(),
         }
         raise Conflict(message, details={"taken_on": message})
@@ -406,6 +441,65 @@ def case_step_record(
     return step
 
 
+def _programme_names(codes) -> str:
+    return ", ".join(str(EmployerProgramme(code).label) for code in codes)
+
+
+def _close_errors(
+    case: ComplianceCase, employer: Employer, *, outcome, workers_added, wages_added, programmes_added
+) -> tuple[dict, list[str]]:
+    """What is wrong with a closing (field → message), and the programmes added in their order."""
+    errors: dict[str, str] = {}
+    if outcome not in CaseOutcome.values:
+        errors["outcome"] = _("Choose an outcome.")
+    for key, value, limit in (("workers_added", workers_added, MAX_WORKERS), ("wages_added", wages_added, MAX_WAGES)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            errors[key] = _("A whole number from 0 to %(max)s.") % {"max": _n(limit)}
+    programmes: list[str] = []
+    if not isinstance(programmes_added, list | tuple) or not all(isinstance(p, str) for p in programmes_added):
+        errors["programmes_added"] = _("A list of programme codes: jkk, jkm, jht, jp.")
+    else:
+        bad = [p for p in programmes_added if p not in EmployerProgramme.values]
+        if bad:
+            errors["programmes_added"] = _("Unknown programmes: %(list)s.") % {"list": ", ".join(bad)}
+        programmes = sorted(set(programmes_added) - set(bad), key=EmployerProgramme.values.index)
+    if errors:
+        return errors, programmes
+
+    adds_nothing = outcome in OUTCOMES_ADDING_NOTHING
+    nothing = _("Nothing is registered when the employer was not obliged or closed its business.")
+    if workers_added:
+        gap = workers_unregistered(employer)  # read under the employer's lock
+        if case.finding not in WORKERS_FINDINGS:
+            errors["workers_added"] = _("Workers are added only by closing a PWBD or PDS workers case.")
+        elif adds_nothing:
+            errors["workers_added"] = nothing
+        elif workers_added > gap:
+            errors["workers_added"] = _(
+                "At most %(max)s: the workers reported to the labour office and not registered with BPJS."
+            ) % {"max": _n(gap)}
+        elif employer.reported_wages and not wages_added:
+            # Workers registered on no wage would make the registered wages look short (PDS wages).
+            errors["wages_added"] = _("Give the monthly wages of the workers added (the employer reports its wages).")
+    if adds_nothing and wages_added:
+        errors["wages_added"] = nothing
+    if adds_nothing and programmes:
+        errors["programmes_added"] = nothing
+    if outcome == CaseOutcome.COMPLIED:
+        if case.finding in WORKERS_FINDINGS and not workers_added:
+            errors["workers_added"] = _("Complying in full means registering workers: how many were added?")
+        elif case.finding == Finding.PDS_WAGES and not wages_added:
+            errors["wages_added"] = _("Complying in full means registering the real wages: how much was added a month?")
+        elif case.finding == Finding.PDS_PROGRAMME:
+            registered = set(employer.bpjs_programmes or []) | set(programmes)
+            missing = [p for p in MANDATORY_PROGRAMMES[employer.size] if p not in registered]
+            if missing:
+                errors["programmes_added"] = _(
+                    "Complying in full means registering the missing programmes: %(list)s."
+                ) % {"list": _programme_names(missing)}
+    return errors, programmes
+
+
 @transaction.atomic
 def case_close(
     *,
@@ -414,44 +508,59 @@ def case_close(
     outcome: str,
     workers_added: int = 0,
     wages_added: int = 0,
+    programmes_added=(),
     closed_on: dt.date | None = None,
     notes: str = "",
 ) -> ComplianceCase:
-    """Close a case with its outcome. Workers and wages the employer registered are added to its
-    BPJS figures (so its findings are re-derived) and, when workers were added, the employer's
-    village is marked stale: coverage counts them as wage earners (PU) from the closing day."""
+    """Close a case with its outcome. What the employer registered is added to its BPJS figures
+    (so its findings are re-derived): workers (PWBD and PDS workers cases only, at most the
+    employer's gap, with their wages when the employer reports wages), wages, programmes. The
+    employer's village is kept on the case and, when workers were added, marked stale: coverage
+    counts them there as wage earners (PU) from the closing day.
+
+    Complying in full means: workers added (PWBD, PDS workers), wages added (PDS wages), every
+    missing mandatory programme added (PDS programme). An employer not obliged or closed
+    registers nothing. The closing day lies between the case's last step (or its opening) and today."""
     case = _lock_case(case_id)
     employer = Employer.objects.select_for_update().get(pk=case.employer_id)
     _require_case_runner(actor, employer)
     if case.state != CaseState.OPEN:
         raise Conflict(_("This case is closed already."))
-    errors = {}
-    if outcome not in CaseOutcome.values:
-        errors["outcome"] = _("Choose an outcome.")
-    for key, value, limit in (("workers_added", workers_added, MAX_WORKERS), ("wages_added", wages_added, MAX_WAGES)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-            errors[key] = _("A whole number from 0 to %(max)s.") % {"max": limit}
-    workers_finding = case.finding in (Finding.PWBD, Finding.PDS_WORKERS)
-    if not errors and outcome == CaseOutcome.COMPLIED and workers_finding and workers_added == 0:
-        errors["workers_added"] = _("Complying in full means registering workers: how many were added?")
+    errors, programmes = _close_errors(
+        case,
+        employer,
+        outcome=outcome,
+        workers_added=workers_added,
+        wages_added=wages_added,
+        programmes_added=list(programmes_added) if isinstance(programmes_added, list | tuple) else programmes_added,
+    )
     if errors:
         raise ValidationFailed(_("The case could not be closed; check the marked fields."), details=errors)
     closed_on = _check_day(closed_on, "closed_on")
+    last_step = case.steps.order_by("-taken_on", "-id").first()
+    if last_step is not None and closed_on < last_step.taken_on:
+        message = _("The case cannot be closed before its last step (%(date)s).") % {"date": _d(last_step.taken_on)}
+        raise ValidationFailed(message, details={"closed_on": message})
     if closed_on < case.opened_on:
-        message = _("The case cannot be closed before it was opened (%(date)s).") % {
-            "date": case.opened_on.strftime("%d-%m-%Y")
-        }
+        message = _("The case cannot be closed before it was opened (%(date)s).") % {"date": _d(case.opened_on)}
         raise ValidationFailed(message, details={"closed_on": message})
 
     case.state, case.outcome, case.closed_on, case.closed_by = CaseState.CLOSED, outcome, closed_on, actor
-    case.workers_added, case.wages_added, case.due_on = workers_added, wages_added, None
+    case.workers_added, case.wages_added, case.programmes_added = workers_added, wages_added, programmes
+    case.village_id, case.due_on = employer.village_id, None
     if notes:
         case.notes = (case.notes + "\n\n" + notes.strip()).strip()
     case.save()
 
-    if workers_added or wages_added:
-        employer.bpjs_workers = (employer.bpjs_workers or 0) + workers_added
-        employer.bpjs_wages = (employer.bpjs_wages or 0) + wages_added
+    new_programmes = [p for p in programmes if p not in (employer.bpjs_programmes or [])]
+    if workers_added or wages_added or new_programmes:
+        if workers_added:
+            employer.bpjs_workers = (employer.bpjs_workers or 0) + workers_added
+        if wages_added:
+            employer.bpjs_wages = (employer.bpjs_wages or 0) + wages_added
+        if new_programmes:
+            merged = {*(employer.bpjs_programmes or []), *new_programmes}
+            employer.bpjs_programmes = sorted(merged, key=EmployerProgramme.values.index)
         employer.bpjs_source = (_("compliance case #%(id)s") % {"id": case.pk})[:120]
         employer.bpjs_as_of = closed_on
         employer_reassess(employer)
@@ -463,7 +572,12 @@ def case_close(
         action="case.close",
         target=case,
         region_code=employer.village_id,
-        data={"outcome": outcome, "workers_added": workers_added, "wages_added": wages_added},
+        data={
+            "outcome": outcome,
+            "workers_added": workers_added,
+            "wages_added": wages_added,
+            "programmes_added": programmes,
+        },
     )
     return case
 

@@ -6,6 +6,7 @@ Thin by design: every object is fetched through the scoped selectors (an outside
 every change is a service call, and a refusal comes back on the form it came from."""
 
 import base64
+import bisect
 import datetime as dt
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from enrollment.models import (
     CaseState,
     ComplianceCase,
     Employer,
+    EmployerProgramme,
     Finding,
     StepKind,
 )
@@ -54,15 +56,15 @@ VISITS_SHOWN = 20
 IMPORT_ERRORS_SHOWN = 200
 IMPORT_ERRORS_IN_REPORT = 5_000
 
-ONE_DAY = dt.timedelta(days=1)
-
 
 def _employer_or_404(request, pk) -> Employer:
     return get_object_or_404(selectors.employers_visible_to(request.user), pk=pk)
 
 
 def _case_or_404(request, pk) -> ComplianceCase:
-    cases = selectors.cases_visible_to(request.user).select_related("opened_by", "closed_by", "employer__regency")
+    cases = selectors.cases_visible_to(request.user).select_related(
+        "opened_by", "closed_by", "employer__regency", "village"
+    )
     return get_object_or_404(cases, pk=pk)
 
 
@@ -86,23 +88,23 @@ def _n(value) -> str:
 
 class WorkingDays:
     """Working days between deadlines and today for many cases, with the holidays read once
-    (ucj.workdays.working_days_between reads them on every call)."""
+    (ucj.workdays.working_days_between reads them on every call), counted by arithmetic rather
+    than by walking the calendar day by day."""
 
     def __init__(self, dates, today: dt.date):
         dates = [d for d in dates if d is not None]
         self.today = today
         start, end = min([today, *dates]), max([today, *dates])
-        self.off = holidays_between(start, end) if dates else set()
+        # Only holidays on a weekday take a working day away.
+        self.off = sorted(d for d in holidays_between(start, end) if d.weekday() < 5) if dates else []
 
     def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (as ucj.workdays)."""
         if end < start:
             return -self.between(end, start)
-        n, day = 0, start
-        while day < end:
-            day += ONE_DAY
-            if day.weekday() < 5 and day not in self.off:
-                n += 1
-        return n
+        weeks, rest = divmod((end - start).days, 7)
+        n = weeks * 5 + sum(1 for i in range(1, rest + 1) if (start.weekday() + i) % 7 < 5)
+        return n - (bisect.bisect_right(self.off, end) - bisect.bisect_right(self.off, start))
 
     def late(self, due_on: dt.date | None) -> int:
         """Working days past the deadline (0 when not past it)."""
@@ -429,6 +431,8 @@ def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None
         close_form = CaseCloseForm()
     steps = list(selectors.case_steps(case))
     days = WorkingDays([case.due_on], today)
+    # Overdue by the date, as the work list and the API; the working days late are only told.
+    overdue = case.state == CaseState.OPEN and case.due_on is not None and case.due_on < today
     last = steps[-1] if steps else None
     waiting = last is not None and last.kind in STEPS_WITH_DEADLINE and last.due_on is not None and today <= last.due_on
     history = [
@@ -447,9 +451,12 @@ def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None
             "step_form": step_form if next_step else None,
             "close_form": close_form if "close" in actions else None,
             "waiting_until": last.due_on if waiting else None,
-            "overdue_days": days.late(case.due_on) if case.state == CaseState.OPEN else 0,
+            "overdue": overdue,
+            "overdue_days": days.late(case.due_on) if overdue else 0,
             "history": history,
-            "workers_finding": case.finding in (Finding.PWBD, Finding.PDS_WORKERS),
+            "workers_finding": case.finding in selectors.WORKERS_FINDINGS,
+            "workers_gap": selectors.workers_unregistered(case.employer),
+            "programmes_added": [EmployerProgramme(p).label for p in case.programmes_added or []],
         },
         status=status,
     )
@@ -504,6 +511,7 @@ def case_close(request, pk):
                 outcome=data["outcome"],
                 workers_added=data["workers_added"],
                 wages_added=data["wages_added"],
+                programmes_added=data["programmes_added"],
                 closed_on=data["closed_on"],
                 notes=data["notes"],
             )
@@ -546,6 +554,10 @@ def compliance_list(request):
     days = WorkingDays([c.due_on for s in sections for c in s["cases"]], today)
     for section in sections:
         for case in section["cases"]:
+            # Overdue is decided by the date (as `cases_overdue`): a deadline of Friday is overdue on
+            # Saturday although no working day has passed; the working days late are only told.
+            case.overdue = case.due_on is not None and case.due_on < today
+            case.due_today = case.due_on == today
             case.days_late = days.late(case.due_on)
             case.days_left = days.left(case.due_on)
     return render(

@@ -696,7 +696,7 @@ def test_case_list_queries_do_not_grow_with_the_rows(api_client, clerk, make_emp
         employer = make_employer(name=f"PT Kasus {n:02d}", bpjs_workers=5, bpjs_wages=15_000_000)
         case = services.case_open(actor=clerk, employer_id=employer.pk, finding="pds_workers", opened_on=MONDAY)
         if n % 3 == 0:
-            services.case_close(actor=clerk, case_id=case.pk, outcome="partly", workers_added=1)
+            services.case_close(actor=clerk, case_id=case.pk, outcome="partly", workers_added=1, wages_added=3_000_000)
     client = as_user(api_client, clerk)
     with django_assert_max_num_queries(4):
         response = client.get(CASES)
@@ -771,3 +771,15 @@ def test_bad_case_filter_values_are_400_naming_the_filter(api_client, clerk, ope
     response = as_user(api_client, clerk).get(f"{CASES}?{query}")
     assert response.status_code == 400
     assert response.json()["detail"] and field in response.json()["errors"]
+
+
+def test_closing_registers_the_programmes_added(api_client, clerk, make_employer):
+    employer = make_employer(bpjs_programmes=["jkk", "jkm"])  # a small business owes JHT as well
+    case = services.case_open(actor=clerk, employer_id=employer.pk, finding="pds_programme", opened_on=MONDAY)
+    client = as_user(api_client, clerk)
+    response = client.post(case_url(case, "close"), {"outcome": "complied"}, format="json")
+    assert response.status_code == 400 and "programmes_added" in response.json()["errors"]
+    response = client.post(case_url(case, "close"), {"outcome": "complied", "programmes_added": ["jht"]}, format="json")
+    assert response.status_code == 200, response.json()
+    employer.refresh_from_db()
+    assert employer.bpjs_programmes == ["jkk", "jkm", "jht"] and employer.status == "compliant"

@@ -61,6 +61,19 @@ def test_a_wage_difference_within_the_tolerance_is_no_finding():
     assert assess(bpjs_wages=28_200_000).finding(Finding.PDS_WAGES).gap_wages == 1_800_000
 
 
+def test_more_workers_registered_than_reported_on_the_same_wage_bill_is_no_pds_wages():
+    # 12 registered on the Rp30,000,000 reported for 10: a lower average, not a rupiah missing.
+    result = assess(bpjs_workers=12, bpjs_wages=30_000_000)
+    assert result.status == ComplianceStatus.COMPLIANT and result.findings == []
+
+
+def test_more_workers_registered_than_reported_compares_the_wage_bills():
+    # 12 registered on Rp24,000,000 against Rp30,000,000 reported: Rp6,000,000 a month missing.
+    assert assess(bpjs_workers=12, bpjs_wages=24_000_000).finding(Finding.PDS_WAGES).gap_wages == 6_000_000
+    # Rp28,800,000 is 4 % below the reported bill: inside the 5 % tolerance.
+    assert assess(bpjs_workers=12, bpjs_wages=28_800_000).status == ComplianceStatus.COMPLIANT
+
+
 def test_pds_workers_alone_does_not_make_pds_wages_when_the_registered_earn_the_average():
     result = assess(bpjs_workers=5, bpjs_wages=15_000_000)
     assert result.finding(Finding.PDS_WAGES) is None

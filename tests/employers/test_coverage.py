@@ -3,10 +3,15 @@
 
 import datetime as dt
 
-from enrollment.models import Finding
-from enrollment.services import case_close, case_open
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from enrollment.models import ComplianceCase, Finding
+from enrollment.selectors import compliance_pu_by_village, compliance_pu_change
+from enrollment.services import case_close, case_open, employer_update
 from tests.coverage.conftest import counts, workforce
-from tests.employers.conftest import VILLAGE
+from tests.employers.conftest import OTHER_DISTRICT_VILLAGE, VILLAGE
 from ucj.coverage import engine
 from ucj.models import CoverageSnapshot
 
@@ -17,7 +22,14 @@ DISTRICT, REGENCY = VILLAGE.rsplit(".", 1)[0], "35.26"
 
 def close_with_workers(clerk, employer, workers, closed_on):
     case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=closed_on)
-    return case_close(actor=clerk, case_id=case.pk, outcome="complied", workers_added=workers, closed_on=closed_on)
+    return case_close(
+        actor=clerk,
+        case_id=case.pk,
+        outcome="complied",
+        workers_added=workers,
+        wages_added=workers * 3_000_000,
+        closed_on=closed_on,
+    )
 
 
 def current(code):
@@ -44,3 +56,43 @@ def test_workers_added_before_the_bpjs_count_are_not_counted_twice(clerk, employ
     regency = current(REGENCY)
     assert (regency.active, regency.pu) == (71_500, 41_000)
     assert regency.ucj_active == 4  # UCJ's own work is still shown
+
+
+def test_workers_stay_counted_where_the_case_closed_when_the_employer_moves(clerk, employer):
+    workforce(REGENCY, 500_000)
+    counts(REGENCY, 71_500, pu=41_000, bpu=30_500, as_of=FIGURE_DAY)
+    close_with_workers(clerk, employer, 4, FIGURE_DAY + dt.timedelta(days=1))
+    employer_update(actor=clerk, employer_id=employer.pk, changes={"village": OTHER_DISTRICT_VILLAGE})
+    engine.recalculate_regions([VILLAGE, OTHER_DISTRICT_VILLAGE], day=DAY)
+    assert current(VILLAGE).ucj_active == 4
+    assert current(OTHER_DISTRICT_VILLAGE).ucj_active == 0
+    assert current(REGENCY).pu == 41_004  # counted once, in the regency both villages belong to
+    assert compliance_pu_change(region_code=DISTRICT, since=FIGURE_DAY, day=DAY) == 4
+    assert compliance_pu_change(region_code=OTHER_DISTRICT_VILLAGE.rsplit(".", 1)[0], since=FIGURE_DAY, day=DAY) == 0
+
+
+def test_only_pwbd_and_pds_workers_cases_count_their_workers_as_pu(clerk, employer):
+    case = close_with_workers(clerk, employer, 4, FIGURE_DAY + dt.timedelta(days=1))
+    assert compliance_pu_by_village(day=DAY) == {VILLAGE: 4}
+    # A row the services would refuse now (workers on a PDS wages case) counts for nothing.
+    ComplianceCase.objects.filter(pk=case.pk).update(finding=Finding.PDS_WAGES)
+    assert compliance_pu_by_village(day=DAY) == {}
+    assert compliance_pu_by_village(day=DAY, village_codes=[VILLAGE]) == {}
+    assert compliance_pu_change(region_code=REGENCY, since=FIGURE_DAY, day=DAY) == 0
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_the_migration_gives_closed_cases_the_village_of_their_employer(clerk, employer, make_employer):
+    closed = close_with_workers(clerk, employer, 4, FIGURE_DAY)
+    other = make_employer(name="PT Masih Buka", village=OTHER_DISTRICT_VILLAGE, bpjs_workers=5, bpjs_wages=15_000_000)
+    still_open = case_open(actor=clerk, employer_id=other.pk, finding=Finding.PDS_WORKERS, opened_on=FIGURE_DAY)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("enrollment", "0004_employers_and_compliance_cases")])
+    try:
+        executor.loader.build_graph()
+        executor.migrate([("enrollment", "0005_case_village_at_closing")])
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert ComplianceCase.objects.get(pk=closed.pk).village_id == VILLAGE
+    assert ComplianceCase.objects.get(pk=still_open.pk).village_id is None

@@ -358,10 +358,86 @@ def test_bpjs_rows_that_match_nobody_are_reported_and_not_created(clerk, make_em
     ]
 
 
+def test_a_labour_office_row_named_like_an_employer_with_another_nib_is_a_new_employer(clerk, make_employer):
+    namesake = unregistered(make_employer, name="PT Garam Madura Jaya", nib="9120001234567")
+    before = snapshot()
+    report = run(clerk, "labour_office", table("csv", LO_EN, [lo_row("9120009999999", "Garam Madura Jaya", workers=7)]))
+
+    assert (report.created, report.updated, report.unchanged, report.unmatched) == (1, 0, 0, [])
+    assert report.matched_by == {"npp": 0, "nib": 0, "name": 0}
+    assert snapshot()[0] == before[0]  # the namesake is left as it was
+    new = Employer.objects.exclude(pk=namesake.pk).get()
+    assert (new.nib, new.name, new.village_id, new.reported_workers) == (
+        "9120009999999",
+        "Garam Madura Jaya",
+        VILLAGE,
+        7,
+    )
+
+
+def test_a_labour_office_row_named_like_an_employer_with_another_npp_is_a_new_employer(clerk, make_employer):
+    namesake = make_employer(name="PT Garam Madura Jaya", npp="12345678")
+    report = run(
+        clerk,
+        "labour_office",
+        table("csv", LO_EN, [lo_row("9120001234567", "PT Garam Madura Jaya", npp="99999999")]),
+    )
+    assert report.created == 1
+    namesake.refresh_from_db()
+    assert (namesake.npp, namesake.nib) == ("12345678", "")
+    assert Employer.objects.get(nib="9120001234567").npp == "99999999"
+
+
+def test_a_bpjs_row_named_like_an_employer_with_another_npp_is_reported_as_another_business(clerk, make_employer):
+    make_employer(name="PT Garam Madura Jaya", npp="12345678")
+    unregistered(make_employer, name="CV Barokah", nib="9120000000001")
+    unregistered(make_employer, name="UD Barokah", nib="9120000000002")
+    before = snapshot()
+    rows = [
+        bpjs_row("99999999", "PT. GARAM MADURA JAYA"),
+        bpjs_row("88888888", "Barokah", nib="9120000000003"),
+    ]
+    report = run(clerk, "bpjs", table("csv", BPJS_EN, rows))
+
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
+    assert [(u["row"], u["npp"], u["reason"]) for u in report.unmatched] == [
+        (
+            2,
+            "99999999",
+            "No employer of the register has this NPP or NIB; the employer of this name in the village holds "
+            "another one, so it is another business: the labour office registers it first.",
+        ),
+        (
+            3,
+            "88888888",
+            "No employer of the register has this NPP or NIB; the 2 employers of this name in the village "
+            "hold other ones, so it is another business: the labour office registers it first.",
+        ),
+    ]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("kind", ["labour_office", "bpjs"])
+def test_of_two_namesakes_the_one_without_another_id_is_matched_by_name(clerk, make_employer, kind):
+    unregistered(make_employer, name="CV Barokah", nib="9120000000001")  # another business
+    known = unregistered(make_employer, name="UD Barokah")
+    content = (
+        table("csv", LO_EN, [lo_row("9120000000003", "Barokah", workers=4)])
+        if kind == "labour_office"
+        else table("csv", BPJS_EN, [bpjs_row("12345678", "Barokah", nib="9120000000003", workers=4)])
+    )
+    report = run(clerk, kind, content)
+
+    assert (report.created, report.updated, report.matched_by["name"], report.unmatched) == (0, 1, 1, [])
+    known.refresh_from_db()
+    assert known.nib == "9120000000003"
+    assert (known.reported_workers if kind == "labour_office" else known.bpjs_workers) == 4
+
+
 @pytest.mark.parametrize("kind", ["labour_office", "bpjs"])
 def test_a_name_two_employers_of_the_village_share_is_left_unmatched_not_guessed(clerk, make_employer, kind):
-    unregistered(make_employer, name="CV Maju", nib="9120000000001")
-    unregistered(make_employer, name="UD Maju", nib="9120000000002")
+    unregistered(make_employer, name="CV Maju")
+    unregistered(make_employer, name="UD Maju")
     before = snapshot()
     content = (
         table("csv", LO_EN, [lo_row("9120000000003", "Maju")])
@@ -646,29 +722,6 @@ def test_a_row_whose_npp_and_nib_are_two_employers_is_refused_and_nothing_is_wri
     assert not AuditEvent.objects.filter(action="employer.import").exists()
 
 
-def test_a_row_matched_by_name_whose_npp_differs_from_the_registers_is_refused(clerk, make_employer):
-    make_employer(name="PT Garam Madura Jaya", npp="12345678")
-    with pytest.raises(ValidationFailed) as exc:
-        run(clerk, "bpjs", table("csv", BPJS_EN, [bpjs_row("99999999", "PT. GARAM MADURA JAYA")]))
-    assert problems(exc) == [
-        (
-            2,
-            "npp",
-            "PT Garam Madura Jaya, matched by name and village, has the NPP 12345678 in the register: "
-            "correct the row or the register.",
-        )
-    ]
-
-
-def test_a_labour_office_row_matched_by_name_with_another_nib_is_refused_not_created(clerk, make_employer):
-    unregistered(make_employer, name="PT Garam Madura Jaya", nib="9120001234567")
-    before = snapshot()
-    with pytest.raises(ValidationFailed) as exc:
-        run(clerk, "labour_office", table("csv", LO_EN, [lo_row("9120009999999", "Garam Madura Jaya")]))
-    assert [(row, column) for row, column, _m in problems(exc)] == [(2, "nib")]
-    assert snapshot() == before
-
-
 def test_two_rows_of_a_bpjs_list_about_the_same_employer_are_refused(clerk, make_employer):
     unregistered(make_employer, name="PT Garam Madura Jaya", nib="9120001234567")
     rows = [bpjs_row("12345678", "PT Garam", nib="9120001234567"), bpjs_row("22345678", "PT. Garam Madura Jaya")]
@@ -769,6 +822,7 @@ def test_a_file_without_a_required_column_is_refused(clerk):
         ({"kind": "wlkp"}, "kind"),
         ({"regency_code": "35.26.01"}, "regency"),
         ({"as_of": timezone.localdate() + dt.timedelta(days=2)}, "as_of"),
+        ({"as_of": dt.date(2012, 12, 31)}, "as_of"),
         ({"source": "x" * 121}, "source"),
     ],
 )
@@ -777,6 +831,29 @@ def test_a_bad_kind_regency_date_or_source_is_refused_before_reading(clerk, kw, 
     with pytest.raises(ValidationFailed) as exc:
         run(clerk, kind, table("csv", LO_EN, [lo_row("9120001234567", "PT A")]), **kw)
     assert field in exc.value.details
+    assert not Employer.objects.exists()
+
+
+def test_a_list_dated_before_pp_86_2013_is_refused_as_a_typo_and_its_first_day_accepted(clerk):
+    content = table("csv", LO_EN, [lo_row("9120001234567", "PT A")])
+    with pytest.raises(ValidationFailed) as exc:
+        run(clerk, "labour_office", content, as_of=dt.date(2005, 6, 30))
+    assert exc.value.details == {"as_of": "The figures cannot be dated before 01/01/2013: check the year."}
+    assert not Employer.objects.exists()
+    assert run(clerk, "labour_office", content, as_of=dt.date(2013, 1, 1)).created == 1
+    assert Employer.objects.get().reported_as_of == dt.date(2013, 1, 1)
+
+
+def test_the_import_page_shows_a_date_before_2013_on_its_field(client, clerk):
+    upload = SimpleUploadedFile("wlkp.csv", table("csv", LO_EN, [lo_row("9120001234567", "PT A")]))
+    client.force_login(clerk)
+    response = client.post(
+        reverse("enrollment:employer-import"),
+        {"regency": BANGKALAN, "kind": "labour_office", "file": upload, "as_of": "1015-06-30"},
+    )
+    assert response.status_code == 200
+    # The form or the service refuses it; either way on the date's field, and nothing is saved.
+    assert response.context["form"].errors["as_of"]
     assert not Employer.objects.exists()
 
 

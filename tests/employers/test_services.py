@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from enrollment.models import CaseState, ComplianceStatus, Employer, Finding, StepKind
+from enrollment.models import CaseState, ComplianceCase, ComplianceStatus, Employer, Finding, StepKind
+from enrollment.selectors import employer_cases
 from enrollment.services import case_close, case_open, case_step_record, employer_update, employers_reassess
+from enrollment.services import employers as services_module
 from enrollment.services.employers import name_key
 from tests.employers.conftest import MONDAY, OTHER_DISTRICT_VILLAGE
 from ucj.errors import Conflict, ValidationFailed
@@ -281,3 +283,209 @@ def test_reassess_command_reports_the_changes(settings, make_employer):
     out = StringIO()
     call_command("reassess_employers", stdout=out)
     assert "1 changed" in out.getvalue()
+
+
+# --- Closing: what a case may add, and when ------------------------------------------------------
+
+
+def close(clerk, case, **kwargs):
+    kwargs.setdefault("closed_on", MONDAY)
+    return case_close(actor=clerk, case_id=case.pk, **kwargs)
+
+
+def test_closing_refuses_workers_on_a_case_whose_finding_registers_nobody(clerk, make_employer):
+    # PDS wages: every worker is registered already; workers "added" would be counted as new PU.
+    employer = make_employer(bpjs_wages=20_000_000)
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WAGES, opened_on=MONDAY)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="partly", workers_added=2, wages_added=1_000_000)
+    assert caught.value.details == {"workers_added": "Workers are added only by closing a PWBD or PDS workers case."}
+    employer.refresh_from_db()
+    assert employer.bpjs_workers == 10
+
+
+@pytest.mark.parametrize("outcome", ["not_obliged", "closed_business"])
+def test_closing_refuses_additions_when_the_employer_was_not_obliged_or_closed(clerk, employer, outcome):
+    case = open_case(clerk, employer)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome=outcome, workers_added=4, wages_added=12_000_000)
+    assert set(caught.value.details) == {"workers_added", "wages_added"}
+    assert ComplianceCase.objects.get(pk=case.pk).state == CaseState.OPEN
+
+
+def test_closing_caps_the_workers_at_the_employers_gap_now(clerk, employer):
+    case = open_case(clerk, employer)  # 4 workers not registered at opening
+    # BPJS's list brings 3 of them meanwhile: 1 is left for the case to register.
+    employer_update(actor=clerk, employer_id=employer.pk, changes={"bpjs_workers": 9, "bpjs_wages": 27_000_000})
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied", workers_added=4, wages_added=12_000_000)
+    assert caught.value.details == {
+        "workers_added": "At most 1: the workers reported to the labour office and not registered with BPJS."
+    }
+    close(clerk, case, outcome="complied", workers_added=1, wages_added=3_000_000)
+    employer.refresh_from_db()
+    assert (employer.bpjs_workers, employer.status) == (10, ComplianceStatus.COMPLIANT)
+
+
+def test_two_cases_cannot_register_the_same_workers_twice(clerk, employer):
+    first = open_case(clerk, employer)
+    close(clerk, first, outcome="partly", workers_added=3, wages_added=9_000_000)
+    second = open_case(clerk, employer)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, second, outcome="complied", workers_added=4, wages_added=12_000_000)
+    assert "At most 1:" in caught.value.details["workers_added"]
+
+
+def test_a_pwbd_case_registers_the_reported_workers_with_the_programmes(clerk, make_employer):
+    employer = make_employer(bpjs_workers=None, bpjs_wages=None, bpjs_programmes=[])  # 10 reported, none registered
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PWBD, opened_on=MONDAY)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied", workers_added=11, wages_added=33_000_000)
+    assert caught.value.details["workers_added"].startswith("At most 10:")
+    closed = close(
+        clerk,
+        case,
+        outcome="complied",
+        workers_added=10,
+        wages_added=30_000_000,
+        programmes_added=["jkm", "jkk", "jht"],
+    )
+    assert closed.programmes_added == ["jkk", "jkm", "jht"] and closed.village_id == employer.village_id
+    employer.refresh_from_db()
+    assert (employer.bpjs_workers, employer.bpjs_wages) == (10, 30_000_000)
+    assert employer.bpjs_programmes == ["jkk", "jkm", "jht"]
+    assert employer.status == ComplianceStatus.COMPLIANT
+
+
+def test_workers_added_need_their_wages_when_the_employer_reports_wages(clerk, employer):
+    case = open_case(clerk, employer)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied", workers_added=4)
+    assert set(caught.value.details) == {"wages_added"}
+    employer.refresh_from_db()
+    assert (employer.bpjs_workers, employer.pds_wages) == (6, False)
+
+
+def test_workers_added_to_an_employer_without_wage_figures_leave_its_wages_unknown(clerk, make_employer):
+    employer = make_employer(reported_wages=None, bpjs_workers=6, bpjs_wages=None)
+    case = open_case(clerk, employer)
+    close(clerk, case, outcome="complied", workers_added=4)
+    employer.refresh_from_db()
+    assert employer.bpjs_workers == 10
+    assert employer.bpjs_wages is None  # not 0: that would be registered wages of nothing a month
+
+
+def test_a_pds_programme_case_complied_in_full_needs_the_missing_programmes(clerk, make_employer):
+    employer = make_employer(bpjs_programmes=["jkk", "jkm"])  # a small business owes JHT as well
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_PROGRAMME, opened_on=MONDAY)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied")
+    assert caught.value.details == {
+        "programmes_added": "Complying in full means registering the missing programmes: JHT (old-age savings)."
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied", programmes_added=["jht", "jkn"])
+    assert caught.value.details == {"programmes_added": "Unknown programmes: jkn."}
+    closed = close(clerk, case, outcome="complied", programmes_added=["jht"])
+    assert closed.programmes_added == ["jht"]
+    employer.refresh_from_db()
+    assert employer.bpjs_programmes == ["jkk", "jkm", "jht"] and f"#{case.pk}" in employer.bpjs_source
+    assert employer.status == ComplianceStatus.COMPLIANT and not employer.pds_programme
+
+
+def test_a_pds_wages_case_complied_in_full_needs_wages_added(clerk, make_employer):
+    employer = make_employer(bpjs_wages=20_000_000)
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WAGES, opened_on=MONDAY)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="complied")
+    assert set(caught.value.details) == {"wages_added"}
+    close(clerk, case, outcome="complied", wages_added=10_000_000)
+    employer.refresh_from_db()
+    assert employer.bpjs_wages == 30_000_000 and employer.status == ComplianceStatus.COMPLIANT
+
+
+def test_a_case_cannot_be_closed_before_its_last_step(clerk, employer):
+    case = open_case(clerk, employer)
+    step_day = MONDAY + dt.timedelta(days=7)
+    case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=step_day)
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="partly", closed_on=step_day - dt.timedelta(days=1))
+    assert caught.value.details == {"closed_on": "The case cannot be closed before its last step (10-03-2025)."}
+    assert close(clerk, case, outcome="partly", closed_on=step_day).closed_on == step_day
+
+
+# --- Dates ----------------------------------------------------------------------------------------
+
+ANCIENT = dt.date(1, 1, 1)
+EARLIEST = "A date on or after 01-01-2013."
+
+
+def test_a_case_cannot_be_opened_stepped_or_closed_before_2013(clerk, employer):
+    with pytest.raises(ValidationFailed) as caught:
+        case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=ANCIENT)
+    assert caught.value.details == {"opened_on": EARLIEST}
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=dt.date(2013, 1, 1))
+    with pytest.raises(ValidationFailed) as caught:
+        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=ANCIENT)
+    assert caught.value.details == {"taken_on": EARLIEST}
+    with pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="partly", closed_on=dt.date(2012, 12, 31))
+    assert caught.value.details == {"closed_on": EARLIEST}
+
+
+@pytest.mark.parametrize("field", ["reported_as_of", "bpjs_as_of"])
+def test_figures_cannot_be_dated_before_2013(clerk, employer, field):
+    with pytest.raises(ValidationFailed) as caught:
+        employer_update(actor=clerk, employer_id=employer.pk, changes={field: ANCIENT})
+    assert caught.value.details == {field: EARLIEST}
+    employer = employer_update(actor=clerk, employer_id=employer.pk, changes={field: dt.date(2013, 1, 1)})
+    assert getattr(employer, field) == dt.date(2013, 1, 1)
+
+
+def test_service_messages_write_numbers_in_indonesian(clerk, employer):
+    with translation.override("id"), pytest.raises(ValidationFailed) as caught:
+        employer_update(actor=clerk, employer_id=employer.pk, changes={"reported_workers": 2_000_000})
+    assert "1.000.000" in caught.value.details["reported_workers"]
+    case = open_case(clerk, employer)
+    with translation.override("id"), pytest.raises(ValidationFailed) as caught:
+        close(clerk, case, outcome="partly", workers_added=1_500_000)
+    assert "1.000.000" in caught.value.details["workers_added"]
+
+
+# --- Lists and re-derivation ----------------------------------------------------------------------
+
+
+def test_an_employers_cases_come_open_first_then_newest(clerk, employer):
+    oldest = open_case(clerk, employer)
+    close(clerk, oldest, outcome="partly", workers_added=1, wages_added=3_000_000)
+    newer = case_open(
+        actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=MONDAY + dt.timedelta(days=1)
+    )
+    close(clerk, newer, outcome="partly", workers_added=1, wages_added=3_000_000, closed_on=newer.opened_on)
+    still_open = open_case(clerk, employer)  # opened on MONDAY, before the newer closed one
+    assert [c.pk for c in employer_cases(employer)] == [still_open.pk, newer.pk, oldest.pk]
+
+
+def test_reassess_never_writes_findings_from_figures_changed_meanwhile(settings, monkeypatch, clerk, make_employer):
+    """An employer changed while the re-derivation runs keeps the findings of its new figures:
+    each chunk is read under its locks and written at once (one employer a chunk here)."""
+    first = make_employer(name="PT Satu", bpjs_wages=28_800_000)
+    second = make_employer(name="PT Dua", bpjs_wages=28_800_000)  # 4 % below: PDS wages at 2 %
+    settings.UCJ_PDS_WAGE_TOLERANCE = 2
+    monkeypatch.setattr(services_module, "REASSESS_CHUNK", 1, raising=False)
+    reassess = services_module.employer_reassess
+    calls = []
+
+    def reassess_while_a_clerk_edits(employer):
+        calls.append(employer.pk)
+        if len(calls) == 1:
+            # The clerk corrects the second employer's wages while the first is re-derived.
+            employer_update(actor=clerk, employer_id=second.pk, changes={"bpjs_wages": 30_000_000})
+        return reassess(employer)
+
+    monkeypatch.setattr(services_module, "employer_reassess", reassess_while_a_clerk_edits)
+    employers_reassess(queryset=Employer.objects.filter(pk__in=[first.pk, second.pk]))
+    assert Employer.objects.get(pk=first.pk).pds_wages is True
+    second = Employer.objects.get(pk=second.pk)
+    assert second.bpjs_wages == 30_000_000
+    assert second.pds_wages is False and second.status == ComplianceStatus.COMPLIANT

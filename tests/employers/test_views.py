@@ -17,7 +17,7 @@ from enrollment.views.employers import WorkingDays
 from outreach.models import EventKind, OutreachEvent
 from tests.employers.conftest import MONDAY, OTHER_DISTRICT_VILLAGE, VILLAGE
 from tests.outreach.conftest import in_english  # noqa: F401
-from ucj.models import AuditEvent, StaleRegion
+from ucj.models import AuditEvent, Holiday, StaleRegion
 from ucj.workdays import working_days_between
 
 pytestmark = pytest.mark.django_db
@@ -307,7 +307,7 @@ def test_the_employer_page_queries_do_not_grow_with_visits_and_cases(
         )
         event.officers.add(officer, clerk)
     case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=MONDAY)
-    case_close(actor=clerk, case_id=case.pk, outcome="partly", workers_added=1, closed_on=MONDAY)
+    case_close(actor=clerk, case_id=case.pk, outcome="partly", workers_added=1, wages_added=3_000_000, closed_on=MONDAY)
     case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=MONDAY)
     client.force_login(clerk)
     with django_assert_max_num_queries(8):
@@ -580,3 +580,61 @@ def test_opening_a_second_case_for_the_same_finding_comes_back_as_a_message(clie
     assert response.status_code == 302 and response.url == detail_url(open_case.employer)
     assert len(messages_of(response)) == 1
     assert ComplianceCase.objects.filter(employer=open_case.employer).count() == 1
+
+
+def test_a_deadline_passed_with_no_working_day_since_is_overdue_not_today(client, clerk, open_case, in_english):  # noqa: F811
+    # Yesterday's deadline, and today is off (a weekend or a holiday): no working day has passed,
+    # but the employer's deadline has, so the case is overdue on the list and on its page.
+    today = timezone.localdate()
+    Holiday.objects.update_or_create(date=today, defaults={"name": "Libur uji", "observed": True})
+    ComplianceCase.objects.filter(pk=open_case.pk).update(due_on=today - dt.timedelta(days=1))
+    client.force_login(clerk)
+    response = client.get(COMPLIANCE)
+    sections = {s["key"]: s for s in response.context["sections"]}
+    assert [c.pk for c in sections["overdue"]["cases"]] == [open_case.pk]
+    page = response.content.decode()
+    assert 'text-bg-danger">overdue</span>' in page
+    assert 'text-bg-warning">today</span>' not in page and "working day late" not in page
+    case_page = client.get(case_url(open_case)).content.decode()
+    assert 'text-bg-danger">overdue</span>' in case_page
+
+
+def test_the_pages_refuse_dates_before_2013_on_their_fields(client, clerk, open_case, in_english):  # noqa: F811
+    client.force_login(clerk)
+    earliest = ["A date on or after 01-01-2013."]
+    closing = {"outcome": "partly", "workers_added": "0", "wages_added": "0", "closed_on": "0001-01-01"}
+    response = client.post(close_url(open_case), closing)
+    assert response.status_code == 200 and response.context["close_form"].errors["closed_on"] == earliest
+    step = {"kind": "warning_1", "taken_on": "0001-01-01", "document_number": "560/1"}
+    response = client.post(step_url(open_case), step)
+    assert response.status_code == 200 and response.context["step_form"].errors["taken_on"] == earliest
+    employer = open_case.employer
+    form = client.get(edit_url(employer)).context["form"]
+    data = {k: ("" if v is None else v) for k, v in ((name, form[name].value()) for name in form.fields)}
+    response = client.post(edit_url(employer), {**data, "reported_as_of": "1015-06-30"})
+    assert response.status_code == 200 and response.context["form"].errors["reported_as_of"] == earliest
+    open_case.refresh_from_db()
+    assert open_case.state == CaseState.OPEN and open_case.last_step == StepKind.REMINDER
+
+
+def test_the_close_form_registers_the_programmes_the_employer_added(client, clerk, make_employer, in_english):  # noqa: F811
+    employer = make_employer(bpjs_programmes=["jkk", "jkm"])  # a small business owes JHT as well
+    case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_PROGRAMME, opened_on=MONDAY)
+    client.force_login(clerk)
+    assert 'name="programmes_added" value="jht"' in client.get(case_url(case)).content.decode()
+    closing = {"outcome": "complied", "workers_added": "0", "wages_added": "0", "closed_on": iso(MONDAY)}
+    response = client.post(close_url(case), closing)
+    assert response.status_code == 200 and response.context["close_form"].errors["programmes_added"]
+    response = client.post(close_url(case), {**closing, "programmes_added": ["jht"]})
+    assert response.status_code == 302
+    employer.refresh_from_db()
+    assert employer.bpjs_programmes == ["jkk", "jkm", "jht"] and employer.status == ComplianceStatus.COMPLIANT
+    assert "JHT (old-age savings)" in client.get(case_url(case)).content.decode()
+
+
+def test_closing_workers_without_their_wages_is_refused_on_the_wages_field(client, clerk, open_case):
+    client.force_login(clerk)
+    response = client.post(close_url(open_case), {"outcome": "complied", "workers_added": "4", "wages_added": "0"})
+    assert response.status_code == 200
+    assert response.context["close_form"].errors["wages_added"]
+    assert ComplianceCase.objects.get(pk=open_case.pk).state == CaseState.OPEN

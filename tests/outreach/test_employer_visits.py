@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from enrollment.models import ComplianceStatus, Employer
-from enrollment.services.employers import employer_register_from_visit
+from enrollment.services.employers import employer_register_from_visit, name_key
 from outreach import services
 from outreach.models import EventKind, OutreachEvent
 from tests.employers.conftest import badung_employer, make_employer  # noqa: F401
@@ -351,19 +351,22 @@ def test_an_outsider_gets_404_for_the_page_of_an_employer_visit(client, officer,
 # --- The migration --------------------------------------------------------------------------------
 
 
-def test_the_migration_finds_the_employer_in_the_villages_then_the_regency_else_makes_one(make_employer):  # noqa: F811
+def test_the_migration_finds_the_employer_in_the_villages_only_else_makes_one(make_employer):  # noqa: F811
     employer_for = import_module(MIGRATION).employer_for
     model = django_apps.get_model("enrollment", "Employer")
     here = make_employer(name="PT Garam Madura Jaya", village=SOCAH)
     there = make_employer(name="Garam Madura Jaya", village=AROSBAYA)
     only_there = make_employer(name="CV Sumber Rejeki", village=AROSBAYA)
 
-    def find(name, villages):
-        return employer_for(model, name=name, regency_code="35.26", village_codes=villages)
+    def find(name, villages, made=None):
+        return employer_for(model, name=name, regency_code="35.26", village_codes=villages, made=made)
 
-    assert find("GARAM MADURA JAYA", [KELEYAN, SOCAH]) == here  # in the event's villages first
-    assert find("cv. sumber rejeki", [SOCAH]) == only_there  # else the one of the regency
-    made = find("Garam Madura Jaya", [KELEYAN, SEMBILANGAN])  # two in the regency: which one?
+    assert find("GARAM MADURA JAYA", [KELEYAN, SOCAH]) == here
+    # The only one of the name in the regency, but in another village: not a guess to make.
+    elsewhere = find("cv. sumber rejeki", [SOCAH])
+    assert elsewhere != only_there
+    assert (elsewhere.name, elsewhere.name_key, elsewhere.village_id) == ("cv. sumber rejeki", "SUMBER REJEKI", SOCAH)
+    made = find("Garam Madura Jaya", [KELEYAN, SEMBILANGAN])  # none in these villages
     assert made not in (here, there)
     assert (made.name, made.name_key, made.village_id, made.regency_id, made.status) == (
         "Garam Madura Jaya",
@@ -373,13 +376,41 @@ def test_the_migration_finds_the_employer_in_the_villages_then_the_regency_else_
         "unassessed",
     )
     assert find("Garam Madura Jaya", [SEMBILANGAN]) == made  # one in the villages now
-    odd = find("PT.", [SOCAH])
+    odd = find("P.T.", [SOCAH])
     assert odd.name_key == "PT" and find("pt", [SOCAH]) == odd
 
 
+def test_the_migrations_name_key_is_the_services_with_dotted_legal_forms(make_employer):  # noqa: F811
+    frozen = import_module(MIGRATION).name_key
+    for name in ("P.T. Garam Madura Jaya", "C.V. Maju", "PT.GARAM", "U.D. Batik, Tbk.", "Toko A.B.C.", "Jl. P. Madura"):
+        assert frozen(name) == name_key(name), name
+    assert frozen("P.T. Garam Madura Jaya") == "GARAM MADURA JAYA"
+
+
+def test_the_migration_gives_a_name_several_employers_share_one_new_employer_not_one_per_event(
+    make_employer,  # noqa: F811
+):
+    employer_for = import_module(MIGRATION).employer_for
+    model = django_apps.get_model("enrollment", "Employer")
+    socah = make_employer(name="Toko Barokah", village=SOCAH)
+    keleyan = make_employer(name="Toko Barokah", village=KELEYAN)
+    made: dict = {}
+
+    def find(villages):
+        return employer_for(model, name="toko barokah", regency_code="35.26", village_codes=villages, made=made)
+
+    first = find([SOCAH, KELEYAN])
+    assert first not in (socah, keleyan) and first.village_id == SOCAH
+    assert find([KELEYAN, SOCAH]) == first
+    # In Socah alone the name is the registered employer's, whatever was made meanwhile.
+    assert find([SOCAH]) == socah
+    assert Employer.objects.filter(name_key="TOKO BAROKAH").count() == 3
+
+
 @pytest.mark.usefixtures("committed_db")
-def test_the_migration_links_the_named_employers_and_copies_the_names_back():
+def test_the_migration_links_the_named_employers_keeps_what_was_typed_and_copies_the_names_back(make_employer):  # noqa: F811
     """Run for real: back to the state with names, events logged with names, forward again."""
+    arosbaya = make_employer(name="CV Sumber Rejeki", village=AROSBAYA)
     executor = MigrationExecutor(connection)
     before, after = ("outreach", "0002_outreachevent_payload_hash"), ("outreach", "0003_outreachevent_employer")
     executor.migrate([before])
@@ -391,13 +422,19 @@ def test_the_migration_links_the_named_employers_and_copies_the_names_back():
             old.get_model("outreach", "EventVillage"),
         )
         events = []
-        for name, villages in (("UD Batik Tulis", [KELEYAN, SOCAH]), ("ud batik tulis", [SOCAH]), ("", [SOCAH])):
+        for name, villages, notes in (
+            ("UD Batik Tulis", [KELEYAN, SOCAH], ""),
+            ("ud batik  tulis", [SOCAH], "ditemui pemilik"),
+            ("", [SOCAH], ""),
+            ("CV Sumber Rejeki", [SOCAH], ""),
+        ):
             event = event_model.objects.create(
                 kind="employer_visit",
                 date=timezone.localdate(),
                 regency_id="35.26",
                 created_by=user,
                 employer_name=name,
+                notes=notes,
             )
             village_model.objects.bulk_create(
                 [village_model(event=event, village_id=v, date=event.date, kind=event.kind) for v in villages]
@@ -408,16 +445,25 @@ def test_the_migration_links_the_named_employers_and_copies_the_names_back():
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
-    first, second, unnamed = (OutreachEvent.objects.get(pk=pk) for pk in events)
+    first, second, unnamed, sumber = (OutreachEvent.objects.get(pk=pk) for pk in events)
     assert first.employer == second.employer and unnamed.employer is None
     assert (first.employer.name, first.employer.village_id) == ("UD Batik Tulis", SOCAH)
+    assert (first.notes, second.notes) == ("", "ditemui pemilik\n\nEmployer as written: ud batik tulis")
+    # The namesake of Arosbaya is not taken for the employer of Socah.
+    assert sumber.employer != arosbaya and sumber.employer.village_id == SOCAH and sumber.notes == ""
 
     executor.loader.build_graph()
     executor.migrate([before])
     try:
         old = executor.loader.project_state([before]).apps
-        names = dict(old.get_model("outreach", "OutreachEvent").objects.values_list("pk", "employer_name"))
-        assert [names[pk] for pk in events] == ["UD Batik Tulis", "UD Batik Tulis", ""]
+        rows = old.get_model("outreach", "OutreachEvent").objects.values_list("pk", "employer_name", "notes")
+        restored = {pk: (name, notes) for pk, name, notes in rows}
+        assert [restored[pk] for pk in events] == [
+            ("UD Batik Tulis", ""),
+            ("ud batik tulis", "ditemui pemilik"),
+            ("", ""),
+            ("CV Sumber Rejeki", ""),
+        ]
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
