@@ -5,13 +5,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from ucj.coverage import facts
-from ucj.coverage.importers import MEMBERSHIP, TARGETS, WORKFORCE
+from ucj.coverage.importers import MEMBERSHIP, OCCUPATIONS, TARGETS, WORKFORCE
 from ucj.models import (
     Assignment,
     AuditEvent,
     CoverageTarget,
     Holiday,
     MembershipCount,
+    OccupationFigure,
     Region,
     WorkerHeartbeat,
     WorkforceEstimate,
@@ -80,7 +81,7 @@ class FactAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         kind = facts.KINDS[self.fact_kind]
-        values = {name: data.get(name) for name in (kind.key, *kind.fields) if data.get(name) is not None}
+        values = {name: data.get(name) for name in (*kind.keys, *kind.fields) if data.get(name) is not None}
         if "source" in kind.fields:
             values["source"] = data.get("source") or ""
         for name, message in facts.fact_errors(kind, values):
@@ -102,14 +103,14 @@ class FactAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        return ["region", facts.KINDS[self.fact_kind].key] if obj is not None else []
+        return ["region", *facts.KINDS[self.fact_kind].keys] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         kind = facts.KINDS[self.fact_kind]
         saved = getattr(facts, f"{kind.action}_save")(
             actor=request.user,
             region_code=obj.region_id,
-            **{name: getattr(obj, name) for name in (kind.key, *kind.fields)},
+            **{name: getattr(obj, name) for name in (*kind.keys, *kind.fields)},
         )
         obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
 
@@ -156,3 +157,12 @@ class HolidayAdmin(admin.ModelAdmin):
     list_editable = ["observed"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+@admin.register(OccupationFigure)
+class OccupationFigureAdmin(FactAdmin):
+    fact_kind = OCCUPATIONS
+    list_display = ["region", "as_of", "occupation", "workers", "covered", "source"]
+    list_filter = ["occupation"]
+    date_hierarchy = "as_of"
+    search_fields = ["region__code", "region__name", "source"]

@@ -1,8 +1,10 @@
 """Demo data of the core, from the news reports in shared/seeds: Kabupaten Bangkalan (about
 500,000 working people, 14.3 % covered, 41,000 of them wage earners) and its 18 districts, Bali
 (935,079 of 1,873,899 working people; target 67.28 %) with Badung (58.68 %) and Bangli (35.52 %),
-Bengkulu (28 % against 48 %). Where a report gives a percentage but not the figures behind it,
-the demo assumes a working population and says so in the source. Idempotent."""
+Bengkulu (28 % against 48 %); Bangkalan's farmers under half covered and its fishers almost all
+(the report's words, with demo counts consistent with them). Where a report gives a percentage
+but not the figures behind it, the demo assumes a working population and says so in the source.
+Idempotent."""
 
 import datetime as dt
 from decimal import Decimal
@@ -10,7 +12,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count
 
-from ucj.models import ROOT_CODE, CoverageTarget, MembershipCount, Region, Role, WorkforceEstimate
+from ucj.models import (
+    ROOT_CODE,
+    CoverageTarget,
+    MembershipCount,
+    OccupationFigure,
+    OccupationGroup,
+    Region,
+    Role,
+    WorkforceEstimate,
+)
 from ucj.services import regions_load, user_assign
 
 BANGKALAN = "35.26"
@@ -34,6 +45,19 @@ BALI_REGENCIES = [
 ]
 # Bengkulu: 28 % against a target of 48 %, working population assumed.
 BENGKULU = ("17", 1_052_000, 294_560)
+# Bangkalan's vulnerable workers by occupation. The report (Apkasi.org / RadarBangsa.co.id, 22
+# September 2025) says only "dari petani saja belum sampai 50 persen yang tercover" and "hampir
+# seluruh nelayan ... telah memiliki perlindungan": the counts are the demo's, chosen to say the
+# same (farmers 46 %, fishers 96 %) and to fit inside BPJS's 30,500 non-wage (BPU) participants.
+SRC_BANGKALAN_OCCUPATIONS = (
+    "Demo figures consistent with Pemkab Bangkalan in Apkasi.org / RadarBangsa.co.id, 22 September 2025 "
+    '("petani belum sampai 50 persen", "hampir seluruh nelayan"); the report publishes no counts'
+)
+BANGKALAN_OCCUPATIONS = [
+    (OccupationGroup.FARMER, 40_000, 18_400),
+    (OccupationGroup.FISHER, 9_000, 8_650),
+    (OccupationGroup.LIVESTOCK, 12_000, 2_900),
+]
 # Regions whose whole subtree gets snapshots, so that every child shows what it lacks.
 COVERAGE_ROOTS = [BANGKALAN, "51", "17"]
 
@@ -91,6 +115,9 @@ def coverage_facts(*, log=print) -> None:
     for district, w, p, b in zip(districts, workers, pu, bpu, strict=True):
         _workforce(district.code, 2025, w, SRC_BANGKALAN_SPLIT, as_of)
         _counts(district.code, as_of, p + b, SRC_BANGKALAN_SPLIT, pu=p, bpu=b)
+    # Its vulnerable workers by occupation, on the date of BPJS's count.
+    for occupation, workers_of, covered in BANGKALAN_OCCUPATIONS:
+        _occupation(BANGKALAN, as_of, occupation, workers_of, covered, SRC_BANGKALAN_OCCUPATIONS)
 
     # Bali: 935,079 participants of 1,873,899 working people (reported as 50.88 %; the division
     # gives 49.90 %, which is why every figure keeps its source).
@@ -111,7 +138,10 @@ def coverage_facts(*, log=print) -> None:
     _counts(code, bengkulu_as_of, active, f"{SRC_BENGKULU}; 28 % reported, participants derived from it")
     _target(code, 2025, "48.00", f"{SRC_KEMENDAGRI} ({SRC_BENGKULU})", bengkulu_as_of)
 
-    log(f"Coverage facts: Bangkalan and its {len(districts)} districts, Bali, Badung, Bangli, Bengkulu.")
+    log(
+        f"Coverage facts: Bangkalan and its {len(districts)} districts (with coverage by occupation), Bali, Badung, "
+        "Bangli, Bengkulu."
+    )
 
 
 def _workforce(code, year, workers, source, as_of):
@@ -128,4 +158,13 @@ def _counts(code, as_of, total, source, **segments):
 def _target(code, year, percent, source, as_of):
     CoverageTarget.objects.update_or_create(
         region_id=code, year=year, defaults={"percent": Decimal(percent), "source": source, "as_of": as_of}
+    )
+
+
+def _occupation(code, as_of, occupation, workers, covered, source):
+    OccupationFigure.objects.update_or_create(
+        region_id=code,
+        as_of=as_of,
+        occupation=occupation,
+        defaults={"workers": workers, "covered": covered, "source": source},
     )

@@ -7,24 +7,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ucj.models import Region, TimeStamped
+# OccupationGroup lives in the core (its occupation figures use it); imported here for the
+# participants and for everything that has always imported it from enrollment.models.
+from ucj.models import OccupationGroup, Region, TimeStamped
 
 
 class Sex(models.TextChoices):
     MALE = "L", _("male (L)")
     FEMALE = "P", _("female (P)")
-
-
-class OccupationGroup(models.TextChoices):
-    """A coarse grouping of the free-text occupation, for coverage by occupation."""
-
-    FARMER = "farmer", _("farmer")
-    LIVESTOCK = "livestock", _("livestock keeper")
-    FISHER = "fisher", _("fisher")
-    LABOURER = "labourer", _("day labourer")
-    TRADER = "trader", _("trader")
-    VILLAGE_OFFICIAL = "village_official", _("village official")
-    OTHER = "other", _("other")
 
 
 class Participant(TimeStamped):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from enrollment.models import (
     COMMITTED_STATES,
+    DEFAULT_PROGRAMMES,
     SEGMENT_OF_KIND,
     BatchKind,
     BatchMember,
@@ -19,8 +20,9 @@ from enrollment.models import (
     MemberState,
     Participant,
 )
-from enrollment.services import allocation_for, may_edit
+from enrollment.services import allocation_for, may_edit, premium_monthly
 from ucj import scope
+from ucj.errors import ApplicationError
 from ucj.models import ROOT_CODE, AuditEvent, Role
 
 # --- Scoped querysets -----------------------------------------------------------------------------
@@ -289,3 +291,66 @@ def coverage_villages_changing(*, after, until) -> list[str]:
 def _code_chunks(codes) -> list[list[str]]:
     codes = sorted(set(codes))
     return [codes[i : i + COVERAGE_CHUNK] for i in range(0, len(codes), COVERAGE_CHUNK)]
+
+
+def coverage_change_by_occupation(*, region_code: str, since, day) -> dict[str, int]:
+    """How UCJ's vulnerable-workers batches moved a region's participants of each occupation group
+    between a figure of `since` and `day`, as `coverage_change` does for segments: members who
+    began counting after `since` and still count on `day`, minus members who counted on `since`
+    and stopped before `day`. {occupation group: change}; one grouped query."""
+    if since >= day:
+        return {}
+    members = _counted_members().filter(
+        Q(covered_from__gt=since, covered_from__lte=day, covered_until__gte=day)
+        | Q(covered_from__lte=since, covered_until__gte=since, covered_until__lt=day),
+        batch__kind=BatchKind.VULNERABLE_WORKERS,
+    )
+    if region_code != ROOT_CODE:
+        members = members.filter(
+            Q(participant__village_id=region_code) | Q(participant__village__code__startswith=region_code + ".")
+        )
+    rows = (
+        members.values("participant__occupation_group")
+        .annotate(
+            plus=Count("id", filter=Q(covered_from__gt=since)),
+            minus=Count("id", filter=Q(covered_from__lte=since)),
+        )
+        .order_by()
+    )
+    return {row["participant__occupation_group"]: row["plus"] - row["minus"] for row in rows}
+
+
+# --- Allocations: how many more people the remaining money protects -------------------------------
+# Allocations show how many more people their remaining money protects for a whole year at the
+# default terms (JKK+JKM on Rp1,000,000: Rp16,800 a month under PP 44/2015). The allocations page
+# and the progress pages both read it here, so that they cannot disagree.
+
+COVER_MONTHS = 12
+COVER_DECLARED_INCOME = 1_000_000
+
+
+def cover_premium(year: int) -> int | None:
+    """The monthly premium at the default terms from the rates valid on 1 January of `year`
+    (rates are data); None when no rate is on record then."""
+    try:
+        return premium_monthly(
+            programmes=DEFAULT_PROGRAMMES, declared_income=COVER_DECLARED_INCOME, on_date=datetime.date(year, 1, 1)
+        )
+    except ApplicationError:
+        return None
+
+
+def people_covered(remaining: int, premium: int | None) -> int | None:
+    """People the remaining money protects for COVER_MONTHS at `premium` a month each."""
+    return max(remaining, 0) // (premium * COVER_MONTHS) if premium else None
+
+
+def allocations_people_covered(allocations) -> None:
+    """Set `remaining` and `people_covered` on each allocation (annotated with `committed`), with
+    the premium of its year's 1 January."""
+    premiums: dict[int, int | None] = {}
+    for allocation in allocations:
+        allocation.remaining = allocation.amount - allocation.committed
+        if allocation.year not in premiums:
+            premiums[allocation.year] = cover_premium(allocation.year)
+        allocation.people_covered = people_covered(allocation.remaining, premiums[allocation.year])

@@ -5,8 +5,6 @@ Thin by design: every object is fetched through the scoped selectors (an outside
 every change is a service call, and a refused change comes back as a message on the page it
 came from (`_run`)."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -31,7 +29,6 @@ from enrollment.forms import (
     add_service_errors,
 )
 from enrollment.models import (
-    DEFAULT_PROGRAMMES,
     BatchKind,
     BatchMember,
     BatchState,
@@ -51,10 +48,6 @@ MEMBERS_PER_PAGE = 100
 ALLOCATIONS_PER_PAGE = 50
 PARTICIPANTS_PER_PAGE = 50
 IMPORTS_SHOWN = 5
-# Allocations show how many more people their remaining money protects for a whole year at the
-# default terms (JKK+JKM on Rp1,000,000: Rp16,800 a month under PP 44/2015).
-COVER_MONTHS = 12
-COVER_DECLARED_INCOME = 1_000_000
 
 CREATOR_ROLES = {Role.FIELD_OFFICER, Role.LABOUR_OFFICE}
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -358,25 +351,6 @@ def import_errors(request, pk):
 # --- Allocations ----------------------------------------------------------------------------------
 
 
-def _people_covered(allocations) -> None:
-    """How many more people each allocation's remaining money protects for a year at the default
-    terms, from the premium rates valid at the start of its year (rates are data)."""
-    premiums: dict[int, int | None] = {}
-    for allocation in allocations:
-        allocation.remaining = allocation.amount - allocation.committed
-        if allocation.year not in premiums:
-            try:
-                premiums[allocation.year] = services.premium_monthly(
-                    programmes=DEFAULT_PROGRAMMES,
-                    declared_income=COVER_DECLARED_INCOME,
-                    on_date=dt.date(allocation.year, 1, 1),
-                )
-            except ApplicationError:
-                premiums[allocation.year] = None
-        premium = premiums[allocation.year]
-        allocation.people_covered = max(allocation.remaining, 0) // (premium * COVER_MONTHS) if premium else None
-
-
 @require_http_methods(["GET", "POST"])
 def allocation_list(request):
     user = request.user
@@ -402,13 +376,14 @@ def allocation_list(request):
                 messages.success(request, _("Allocation saved."))
                 return redirect("enrollment:allocation-list")
     page = _page(request, selectors.allocations_visible_to(user), ALLOCATIONS_PER_PAGE)
-    _people_covered(page)
+    # How many more people the remaining money protects: the rule progress pages use too.
+    selectors.allocations_people_covered(page)
     for allocation in page:
         allocation.editable = scope.has_role(user, Role.LABOUR_OFFICE, allocation.region_id)
     return render(
         request,
         "enrollment/allocation_list.html",
-        {"page": page, "form": form, "cover_months": COVER_MONTHS},
+        {"page": page, "form": form, "cover_months": selectors.COVER_MONTHS},
     )
 
 

@@ -1,7 +1,9 @@
 """The facts coverage is computed from (DESIGN §3): BPS workforce estimates, Kemendagri targets
-and BPJS membership counts. Every write goes through here, one figure at a time (the admin, a
-script) or a whole spreadsheet (the upload page, the import commands), so that each is checked by
-the same rules, audited, and marks its region's coverage stale in its own transaction.
+and BPJS membership counts; and coverage by occupation, which progress pages show beside the
+snapshots. Every write goes through here, one figure at a time (the admin, a script) or a whole
+spreadsheet (the upload page, the import commands), so that each is checked by the same rules,
+audited, and (for the figures snapshots are computed from) marks its region's coverage stale in
+its own transaction.
 
 Who may write: the system (`actor=None`: a management command), an administrator, or the labour
 office of a region containing the figure's region. Everyone else is refused."""
@@ -21,12 +23,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ucj import scope, sheets
 from ucj.coverage import importers
-from ucj.coverage.importers import MEMBERSHIP, TARGETS, WORKFORCE, FactRow
+from ucj.coverage.importers import MEMBERSHIP, OCCUPATIONS, TARGETS, WORKFORCE, FactRow
 from ucj.errors import ValidationFailed
 from ucj.models import (
     ROOT_CODE,
     CoverageTarget,
     MembershipCount,
+    OccupationFigure,
+    OccupationGroup,
     Region,
     Role,
     WorkforceEstimate,
@@ -52,9 +56,17 @@ class FactKind:
     fields: tuple[str, ...]  # everything else a figure holds
     action: str  # audit actions are coverage.<action>_save / _delete / _import
     label: str
+    extra_keys: tuple[str, ...] = ()  # more of the natural key (the occupation of a figure)
+    # Whether the coverage snapshots are computed from it, so that a change marks them stale.
+    marks_stale: bool = True
 
-    def key_of(self, values: dict):
-        return values[self.key]
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The natural key beside the region, every field of it."""
+        return (self.key, *self.extra_keys)
+
+    def key_of(self, values: dict) -> tuple:
+        return tuple(values[name] for name in self.keys)
 
 
 KINDS: dict[str, FactKind] = {
@@ -76,6 +88,16 @@ KINDS: dict[str, FactKind] = {
         ("total", *SEGMENTS, "source"),
         "membership",
         gettext_lazy("BPJS membership counts"),
+    ),
+    OCCUPATIONS: FactKind(
+        OCCUPATIONS,
+        OccupationFigure,
+        "as_of",
+        ("workers", "covered", "source"),
+        "occupation",
+        gettext_lazy("coverage by occupation"),
+        extra_keys=("occupation",),
+        marks_stale=False,
     ),
 }
 KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
@@ -101,7 +123,7 @@ def fact_errors(kind: FactKind, values: dict, *, today: dt.date | None = None) -
     year = values.get("year")
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         errors.append(("year", _("The year must be from %(min)s to %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}))
-    for name in ("workers", "total", *SEGMENTS):
+    for name in ("workers", "covered", "total", *SEGMENTS):
         number = values.get(name)
         if number is not None and not 0 <= number <= MAX_PEOPLE:
             errors.append(
@@ -144,6 +166,21 @@ def fact_errors(kind: FactKind, values: dict, *, today: dt.date | None = None) -
                 },
             )
         )
+    workers, covered = values.get("workers"), values.get("covered")
+    if workers is not None and covered is not None and covered > workers:
+        errors.append(
+            (
+                "covered",
+                _("More participants (%(covered)s) than workers (%(workers)s).")
+                % {
+                    "covered": number_format(covered, force_grouping=True),
+                    "workers": number_format(workers, force_grouping=True),
+                },
+            )
+        )
+    occupation = values.get("occupation")
+    if "occupation" in values and occupation not in OccupationGroup.values:
+        errors.append(("occupation", _("Unknown occupation group %(value)s.") % {"value": occupation or '""'}))
     return errors
 
 
@@ -198,6 +235,15 @@ def membership_save(
     return _fact_save(KINDS[MEMBERSHIP], actor=actor, region_code=region_code, values=values)
 
 
+def occupation_save(
+    *, actor, region_code: str, as_of: dt.date, occupation: str, workers: int, covered: int, source: str
+):
+    """Record (or correct) how many people of an occupation work in a region and how many of them
+    BPJS counts as participants, on a date."""
+    values = {"as_of": as_of, "occupation": occupation, "workers": workers, "covered": covered, "source": source}
+    return _fact_save(KINDS[OCCUPATIONS], actor=actor, region_code=region_code, values=values)
+
+
 @transaction.atomic
 def _fact_save(kind: FactKind, *, actor, region_code: str, values: dict):
     require_writer(actor, region_code)
@@ -213,7 +259,7 @@ def _fact_save(kind: FactKind, *, actor, region_code: str, values: dict):
             errors[0][1] if len(errors) == 1 else _("Some of the figures are not valid."), details=details
         )
 
-    key = {"region_id": region_code, kind.key: kind.key_of(values)}
+    key = {"region_id": region_code, **{name: values[name] for name in kind.keys}}
     new = {name: values[name] for name in kind.fields}
     if "percent" in new:
         new["percent"] = new["percent"].quantize(CENT)  # as stored, so that a repeat compares equal
@@ -241,13 +287,14 @@ def _fact_save(kind: FactKind, *, actor, region_code: str, values: dict):
         target=fact,
         region_code=region_code,
         data={
-            **_as_json({kind.key: key[kind.key]}),
+            **_as_json({name: key[name] for name in kind.keys}),
             "created": created,
             "from": _as_json(before) if before else None,
             "to": _as_json(new),
         },
     )
-    coverage_mark_stale(region_codes=[region_code], reason=f"{kind.action} figure saved")
+    if kind.marks_stale:
+        coverage_mark_stale(region_codes=[region_code], reason=f"{kind.action} figure saved")
     return fact
 
 
@@ -259,7 +306,10 @@ def fact_delete(*, actor, obj) -> None:
     fact = kind.model.objects.select_for_update().filter(pk=obj.pk).first()
     if fact is None:
         return  # already gone
-    values = {kind.key: getattr(fact, kind.key), **{name: getattr(fact, name) for name in kind.fields}}
+    values = {
+        **{name: getattr(fact, name) for name in kind.keys},
+        **{name: getattr(fact, name) for name in kind.fields},
+    }
     # Audited before the row goes: the event names it by its id.
     audit_record(
         actor=actor,
@@ -269,7 +319,8 @@ def fact_delete(*, actor, obj) -> None:
         data=_as_json(values),
     )
     fact.delete()
-    coverage_mark_stale(region_codes=[fact.region_id], reason=f"{kind.action} figure deleted")
+    if kind.marks_stale:
+        coverage_mark_stale(region_codes=[fact.region_id], reason=f"{kind.action} figure deleted")
 
 
 # --- A whole spreadsheet --------------------------------------------------------------------------
@@ -354,13 +405,14 @@ def _check_regions(rows: list[FactRow], roots: list[str] | None) -> None:
 
 def _check_duplicates(rows: list[FactRow], spec: FactKind) -> None:
     first: dict[tuple, int] = {}
-    message = (
-        _("The same region and date are already on row %(row)s.")
-        if spec.key == "as_of"
-        else _("The same region and year are already on row %(row)s.")
-    )
+    if spec.extra_keys:
+        message = _("The same region, date and occupation are already on row %(row)s.")
+    elif spec.key == "as_of":
+        message = _("The same region and date are already on row %(row)s.")
+    else:
+        message = _("The same region and year are already on row %(row)s.")
     for r in rows:
-        if not r.region_code or spec.key not in r.values:
+        if not r.region_code or any(name not in r.values for name in spec.keys):
             continue
         key = (r.region_code, spec.key_of(r.values))
         if key in first:
@@ -373,14 +425,15 @@ def _upsert(
     spec: FactKind, rows: list[FactRow], written: list[str], *, actor, filename: str, default_source: str
 ) -> FactsImportResult:
     keys = {(r.region_code, spec.key_of(r.values)) for r in rows}
-    key_values = sorted({k for _code, k in keys})
+    # Each part of the key filters on its own values: a superset of the rows wanted, matched below.
+    key_filter = {f"{name}__in": sorted({key[i] for _code, key in keys}) for i, name in enumerate(spec.keys)}
     existing: dict[tuple, dict] = {}
     for chunk in _chunks(sorted({code for code, _k in keys})):
-        found = spec.model.objects.filter(region_id__in=chunk, **{f"{spec.key}__in": key_values}).values(
-            "region_id", spec.key, *spec.fields
+        found = spec.model.objects.filter(region_id__in=chunk, **key_filter).values(
+            "region_id", *spec.keys, *spec.fields
         )
         for row in found:
-            existing[(row["region_id"], row[spec.key])] = row
+            existing[(row["region_id"], tuple(row[name] for name in spec.keys))] = row
 
     # Segments a membership file leaves out are kept from the record, so the record's segments
     # must still fit the file's new total.
@@ -416,18 +469,19 @@ def _upsert(
             continue
         else:
             updated += 1
-        to_write.append(spec.model(region_id=r.region_code, **{spec.key: key[1]}, **new))
+        to_write.append(spec.model(region_id=r.region_code, **dict(zip(spec.keys, key[1], strict=True)), **new))
     # One upsert for new and changed rows alike. A row someone else created since the read above
     # is updated, not duplicated.
     spec.model.objects.bulk_create(
         to_write,
         batch_size=WRITE_BATCH,
         update_conflicts=True,
-        unique_fields=["region", spec.key],
+        unique_fields=["region", *spec.keys],
         update_fields=[*written, "updated_at"],
     )
-    changed = sorted({obj.region_id for obj in to_write})
-    coverage_mark_stale(region_codes=changed, reason=f"{spec.action} import")
+    if spec.marks_stale:
+        changed = sorted({obj.region_id for obj in to_write})
+        coverage_mark_stale(region_codes=changed, reason=f"{spec.action} import")
     result = FactsImportResult(kind=spec.name, created=created, updated=updated, unchanged=unchanged)
     where = _common_region([r.region_code for r in rows])
     audit_record(
@@ -469,4 +523,4 @@ def facts_visible_to(user, *, kind: str, region_prefix: str = "") -> QuerySet:
     facts = scope.visible(user, spec.model.objects.all(), field="region__code", roles=WRITER_ROLES)
     if region_prefix:
         facts = facts.filter(scope.subtree_q([region_prefix], "region__code"))
-    return facts.select_related("region").order_by(f"-{spec.key}", "region_id")
+    return facts.select_related("region").order_by(f"-{spec.key}", "region_id", *spec.extra_keys)

@@ -1,5 +1,6 @@
-"""Spreadsheets of coverage figures: BPS workforce estimates, Kemendagri targets and BPJS
-membership counts, with English or Indonesian headers in any order and case.
+"""Spreadsheets of coverage figures: BPS workforce estimates, Kemendagri targets, BPJS
+membership counts and coverage by occupation, with English or Indonesian headers in any order and
+case.
 
 This module reads the form of each cell; the rules a figure must obey (a sensible year, a date
 not in the future, segments within the total) and the checks against the database (the region
@@ -11,10 +12,20 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ucj.models import REGION_CODE_PATTERN, ROOT_CODE
-from ucj.sheets import CellError, Sheet, cell, date_cell, int_cell, is_blank, percent_cell, text_cell
+from ucj.models import REGION_CODE_PATTERN, ROOT_CODE, OccupationGroup
+from ucj.sheets import (
+    CellError,
+    Sheet,
+    cell,
+    date_cell,
+    int_cell,
+    is_blank,
+    normalise_header,
+    percent_cell,
+    text_cell,
+)
 
-WORKFORCE, TARGETS, MEMBERSHIP = "workforce", "targets", "membership"
+WORKFORCE, TARGETS, MEMBERSHIP, OCCUPATIONS = "workforce", "targets", "membership", "occupations"
 
 # Accepted headers per field, normalised (lower case, single spaces, no punctuation): "KODE
 # WILAYAH", "Kode_Wilayah" and "kode wilayah" are one. A column of region names is accepted and
@@ -71,13 +82,58 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "pmi": ("pmi", "pekerja migran indonesia", "migrant workers"),
         "source": _SOURCE,
     },
+    OCCUPATIONS: {
+        "region_code": _REGION,
+        "as_of": ("as of", "date", "tanggal", "per tanggal", "tanggal data", "posisi"),
+        "occupation": (
+            "occupation",
+            "occupation group",
+            "kelompok pekerjaan",
+            "jenis pekerjaan",
+            "pekerjaan",
+            "sektor",
+        ),
+        "workers": ("workers", "jumlah pekerja", "pekerja", "tenaga kerja", "jumlah tenaga kerja"),
+        "covered": (
+            "covered",
+            "bpjs participants",
+            "participants",
+            "peserta aktif",
+            "peserta",
+            "jumlah peserta",
+            "terlindungi",
+        ),
+        "source": _SOURCE,
+    },
 }
 REQUIRED: dict[str, list[str]] = {
     WORKFORCE: ["region_code", "year", "workers", "source", "as_of"],
     TARGETS: ["region_code", "year", "percent", "source", "as_of"],
     MEMBERSHIP: ["region_code", "as_of", "total", "source"],
+    OCCUPATIONS: ["region_code", "as_of", "occupation", "workers", "covered", "source"],
 }
 OPTIONAL_NUMBERS = ("pu", "bpu", "jakon", "pmi")
+
+# How an occupation group may be written in a cell, normalised like headers: the code, the English
+# name, or the Indonesian words of BPS tables and of the labour office. Whole cells only: a figure
+# names its group exactly, unlike a participant's free-text occupation.
+OCCUPATION_ALIASES: dict[str, tuple[str, ...]] = {
+    OccupationGroup.FARMER: ("farmer", "farmers", "petani", "pertanian", "pekebun"),
+    OccupationGroup.LIVESTOCK: ("livestock", "livestock keeper", "livestock keepers", "peternak", "peternakan"),
+    OccupationGroup.FISHER: ("fisher", "fishers", "nelayan", "perikanan", "pembudidaya ikan"),
+    OccupationGroup.LABOURER: ("labourer", "day labourer", "day labourers", "buruh", "buruh harian", "buruh lepas"),
+    OccupationGroup.TRADER: ("trader", "traders", "pedagang"),
+    OccupationGroup.VILLAGE_OFFICIAL: (
+        "village official",
+        "village officials",
+        "perangkat desa",
+        "aparatur desa",
+    ),
+    OccupationGroup.OTHER: ("other", "others", "lainnya", "lain lain"),
+}
+# The word the error message suggests for each group, in the order of OccupationGroup.
+OCCUPATION_WORDS = ("petani", "peternak", "nelayan", "buruh", "pedagang", "perangkat desa", "lainnya")
+_OCCUPATION_OF = {alias: group for group, aliases in OCCUPATION_ALIASES.items() for alias in aliases}
 
 
 @dataclass
@@ -109,6 +165,18 @@ def region_code_cell(value) -> str:
     return text
 
 
+def occupation_cell(value) -> str:
+    """An occupation group (OccupationGroup) from its code, English name or Indonesian word."""
+    text = normalise_header(text_cell(value))
+    group = _OCCUPATION_OF.get(text)
+    if group is None:
+        raise CellError(
+            _("Unknown occupation %(value)s; write one of: %(groups)s.")
+            % {"value": text_cell(value), "groups": ", ".join(OCCUPATION_WORDS)}
+        )
+    return str(group)
+
+
 def _required(read):
     def reader(value):
         if is_blank(value):
@@ -135,6 +203,8 @@ def parse_rows(sheet: Sheet, kind: str, *, default_source: str = "") -> list[Fac
         "year": _required(int_cell),
         "workers": _required(int_cell),
         "total": _required(int_cell),
+        "covered": _required(int_cell),
+        "occupation": _required(occupation_cell),
         "percent": _required(percent_cell),
         "as_of": _required(date_cell),
         "source": _source_reader(default_source),
