@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("outreach.urls")),
     path("", include("ucj.coverage.urls")),
+    path("", include("ucj.progress.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
