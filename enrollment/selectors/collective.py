@@ -41,9 +41,8 @@ def batches_visible_to(user) -> QuerySet[EnrollmentBatch]:
     )
 
 
-def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
-    """Allocations of the user's regions and of the regions above them (a field officer of two
-    districts sees the regency's money their batches draw on), with `committed` computed in the
+def with_committed(allocations: QuerySet[FundingAllocation]) -> QuerySet[FundingAllocation]:
+    """Allocations annotated with `committed`: what approved and active batches reserve, in the
     same query."""
     committed = (
         EnrollmentBatch.objects.filter(allocation=OuterRef("pk"), state__in=COMMITTED_STATES)
@@ -52,11 +51,14 @@ def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
         .annotate(s=Sum("total_cost"))
         .values("s")
     )
-    return (
-        scope.visible_with_ancestors(user, FundingAllocation.objects.select_related("region"), "region__code")
-        .annotate(committed=Coalesce(Subquery(committed, output_field=IntegerField()), Value(0)))
-        .order_by("-year", "region_id", "source")
-    )
+    return allocations.annotate(committed=Coalesce(Subquery(committed, output_field=IntegerField()), Value(0)))
+
+
+def allocations_visible_to(user) -> QuerySet[FundingAllocation]:
+    """Allocations of the user's regions and of the regions above them (a field officer of two
+    districts sees the regency's money their batches draw on), with `committed`."""
+    visible = scope.visible_with_ancestors(user, FundingAllocation.objects.select_related("region"), "region__code")
+    return with_committed(visible).order_by("-year", "region_id", "source")
 
 
 def participants_visible_to(user) -> QuerySet[Participant]:

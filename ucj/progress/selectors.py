@@ -17,15 +17,14 @@ import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Substr
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from enrollment import selectors as enrollment_selectors
 from enrollment.models import (
-    COMMITTED_STATES,
     BatchMember,
     BatchState,
     ComplianceCase,
@@ -515,18 +514,12 @@ def progress_budget(*, region: Region, year: int) -> list[BudgetRow]:
     (enrollment.selectors.allocations_people_covered). Money of one regency cannot pay for another's
     people, so the people are summed per allocation, not computed from the summed money. Three
     queries (the allocations, the premium rates of the year)."""
-    committed = (
-        EnrollmentBatch.objects.filter(allocation=OuterRef("pk"), state__in=COMMITTED_STATES)
-        .order_by()
-        .values("allocation")
-        .annotate(s=Sum("total_cost"))
-        .values("s")
-    )
     allocations = list(
-        FundingAllocation.objects.filter(_below(region, "region__code"), year=year)
-        .only("id", "source", "amount", "year")
-        .annotate(committed=Coalesce(Subquery(committed, output_field=IntegerField()), Value(0)))
-        .order_by()
+        enrollment_selectors.with_committed(
+            FundingAllocation.objects.filter(_below(region, "region__code"), year=year).only(
+                "id", "source", "amount", "year"
+            )
+        ).order_by()
     )
     enrollment_selectors.allocations_people_covered(allocations)
     rows: dict[str, BudgetRow] = {}
