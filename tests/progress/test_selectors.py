@@ -108,6 +108,18 @@ def test_headline_without_an_earlier_snapshot_has_no_change():
     assert headline.change_active is None
 
 
+def test_headline_never_compares_a_snapshot_that_predates_the_month_with_itself():
+    snapshot(BANGKALAN, dt.date(2026, 10, 20), "12.00", active=1_200)
+    current = snapshot(BANGKALAN, dt.date(2026, 10, 31), "12.50", current=True, active=1_250)  # not yet recomputed
+
+    headline = selectors.progress_headline(region=region(BANGKALAN), day=DAY)
+    child = rows_by_code(selectors.progress_children(region=region("35"), day=DAY))[BANGKALAN]
+
+    assert headline.previous.date == dt.date(2026, 10, 20) and headline.previous.pk != current.pk
+    assert headline.change_points == Decimal("0.50")
+    assert child.change_points == Decimal("0.50")
+
+
 def test_headline_of_a_region_never_computed_is_empty_but_complete():
     headline = selectors.progress_headline(region=region(BANGKALAN), day=DAY)
 
@@ -187,6 +199,17 @@ def test_occupations_take_the_latest_figure_up_to_the_day_in_the_groups_order():
         (OccupationGroup.FARMER, 18_400, Decimal("46.00")),
         (OccupationGroup.FISHER, 8_650, Decimal("96.11")),
     ]
+
+
+def test_occupation_coverage_never_exceeds_the_workers(monkeypatch):
+    figure(BANGKALAN, OccupationGroup.FISHER, 9_000, 8_990)
+    monkeypatch.setattr(
+        selectors.enrollment_selectors, "coverage_change_by_occupation", lambda **kw: {OccupationGroup.FISHER: 25}
+    )
+
+    (row,) = selectors.progress_occupations(region=region(BANGKALAN), day=DAY)
+
+    assert (row.ucj_added, row.covered_now, row.percent) == (25, 9_000, Decimal("100.00"))
 
 
 def test_occupations_are_the_regions_own_figures_only():

@@ -186,7 +186,9 @@ def progress_headline(*, region: Region, day: dt.date | None = None) -> Headline
     card = coverage_card(region=region)
     snapshot = card.snapshot
     previous = (
-        CoverageSnapshot.objects.filter(region=region, date__lt=start).order_by("-date").first()
+        # Before the month, and before the current snapshot itself when that one predates the
+        # month (the 1st before the daily run): never a snapshot compared with itself.
+        CoverageSnapshot.objects.filter(region=region, date__lt=min(start, snapshot.date)).order_by("-date").first()
         if snapshot is not None
         else None
     )
@@ -240,7 +242,9 @@ def progress_occupations(*, region: Region, day: dt.date | None = None) -> list[
         if figure is None:
             continue
         added = changes[figure.as_of].get(group.value, 0)
-        covered_now = max(figure.covered + added, 0)
+        # Never below nobody nor above everybody: UCJ's members and BPJS's count can overlap (a
+        # member who joined on their own after the figure's date counts in both).
+        covered_now = min(max(figure.covered + added, 0), figure.workers)
         rows.append(
             OccupationRow(
                 group=group.value,
@@ -331,7 +335,7 @@ def progress_children(
     # Each child with the percentage of its newest snapshot before the month: one backward step
     # on the (region, date) index per child.
     before_month = (
-        CoverageSnapshot.objects.filter(region_id=OuterRef("code"), date__lt=start)
+        CoverageSnapshot.objects.filter(region_id=OuterRef("code"), date__lt=start, is_current=False)
         .order_by("-date")
         .values("percent")[:1]
     )
@@ -570,9 +574,9 @@ def headline_rows(headline: Headline) -> list[tuple[str, object]]:
         (_("UCJ %"), s.percent if s else None),
         (_("Active participants"), s.active if s else None),
         (_("Working people"), s.workforce if s else None),
-        (_("Working-population year"), s.workforce_year if s else None),
+        (_("Working-population year"), str(s.workforce_year) if s and s.workforce_year else None),
         (_("Target %"), s.target_percent if s else None),
-        (_("Target year"), s.target_year if s else None),
+        (_("Target year"), str(s.target_year) if s and s.target_year else None),
         (_("Gap (points; negative: ahead of the target)"), s.gap_points if s else None),
         (_("Gap (people; negative: ahead of the target)"), s.gap_people if s else None),
         (_("Band"), headline.card.band_label),
