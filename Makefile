@@ -48,3 +48,9 @@ ci:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Progress pages' server time on a national-size data set in PostgreSQL (127.0.0.1:5432, user postgres),
+# kept between runs in its own database (ucj_bench_progress); see docs/performance.md.
+.PHONY: bench
+bench: install
+	$(PY) bench/progress.py --keep $(BENCH_ARGS)
