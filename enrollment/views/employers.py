@@ -6,8 +6,6 @@ Thin by design: every object is fetched through the scoped selectors (an outside
 every change is a service call, and a refusal comes back on the form it came from."""
 
 import base64
-import bisect
-import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
@@ -46,7 +44,7 @@ from enrollment.services.employer_imports import employers_import
 from ucj import scope, sheets
 from ucj.errors import ApplicationError, ValidationFailed
 from ucj.models import Region
-from ucj.workdays import add_working_days, holidays_between
+from ucj.workdays import WorkingCalendar, add_working_days
 
 EMPLOYERS_PER_PAGE = 50
 # Each section of the work list shows this many cases; the counts say how many there are.
@@ -84,34 +82,6 @@ def _require_case_runner(user, employer: Employer) -> None:
 
 def _n(value) -> str:
     return number_format(value, force_grouping=True)
-
-
-class WorkingDays:
-    """Working days between deadlines and today for many cases, with the holidays read once
-    (ucj.workdays.working_days_between reads them on every call), counted by arithmetic rather
-    than by walking the calendar day by day."""
-
-    def __init__(self, dates, today: dt.date):
-        dates = [d for d in dates if d is not None]
-        self.today = today
-        start, end = min([today, *dates]), max([today, *dates])
-        # Only holidays on a weekday take a working day away.
-        self.off = sorted(d for d in holidays_between(start, end) if d.weekday() < 5) if dates else []
-
-    def between(self, start: dt.date, end: dt.date) -> int:
-        """Working days after `start` up to and including `end` (as ucj.workdays)."""
-        if end < start:
-            return -self.between(end, start)
-        weeks, rest = divmod((end - start).days, 7)
-        n = weeks * 5 + sum(1 for i in range(1, rest + 1) if (start.weekday() + i) % 7 < 5)
-        return n - (bisect.bisect_right(self.off, end) - bisect.bisect_right(self.off, start))
-
-    def late(self, due_on: dt.date | None) -> int:
-        """Working days past the deadline (0 when not past it)."""
-        return max(self.between(due_on, self.today), 0) if due_on else 0
-
-    def left(self, due_on: dt.date | None) -> int | None:
-        return self.between(self.today, due_on) if due_on else None
 
 
 # --- Employers ------------------------------------------------------------------------------------
@@ -430,7 +400,7 @@ def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None
     if "close" in actions and close_form is None:
         close_form = CaseCloseForm()
     steps = list(selectors.case_steps(case))
-    days = WorkingDays([case.due_on], today)
+    days = WorkingCalendar([case.due_on], today)
     # Overdue by the date, as the work list and the API; the working days late are only told.
     overdue = case.state == CaseState.OPEN and case.due_on is not None and case.due_on < today
     last = steps[-1] if steps else None
@@ -551,7 +521,7 @@ def compliance_list(request):
         rows = list(queryset[:CASES_PER_SECTION])
         count = len(rows) if len(rows) < CASES_PER_SECTION else queryset.count()
         sections.append({"key": key, "title": title, "cases": rows, "count": count})
-    days = WorkingDays([c.due_on for s in sections for c in s["cases"]], today)
+    days = WorkingCalendar([c.due_on for s in sections for c in s["cases"]], today)
     for section in sections:
         for case in section["cases"]:
             # Overdue is decided by the date (as `cases_overdue`): a deadline of Friday is overdue on

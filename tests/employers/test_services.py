@@ -18,7 +18,7 @@ from tests.employers.conftest import MONDAY, OTHER_DISTRICT_VILLAGE
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import AuditEvent, Holiday, StaleRegion
 from ucj.services import holidays_load
-from ucj.workdays import add_working_days, working_days_between
+from ucj.workdays import WorkingCalendar, add_working_days, working_days_between
 
 FRIDAY = MONDAY + dt.timedelta(days=4)
 
@@ -45,6 +45,22 @@ def test_working_days_skip_a_configured_holiday(holiday):
     assert add_working_days(MONDAY, 10) == MONDAY + dt.timedelta(days=15)
     assert working_days_between(MONDAY, MONDAY + dt.timedelta(days=15)) == 10
     assert working_days_between(MONDAY + dt.timedelta(days=15), MONDAY) == -10
+
+
+def test_the_calendar_counts_like_a_walk_through_the_days_across_weekends_and_a_holiday(holiday):
+    def walked(start, end):  # the plain definition: weekdays after start up to end, minus the holiday
+        sign, (a, b) = (1, (start, end)) if start <= end else (-1, (end, start))
+        days = (a + dt.timedelta(days=i) for i in range(1, (b - a).days + 1))
+        return sign * sum(1 for d in days if d.weekday() < 5 and d != holiday.date)
+
+    days = [MONDAY + dt.timedelta(days=n) for n in range(-3, 20)]
+    calendar = WorkingCalendar(days, MONDAY + dt.timedelta(days=16))
+    for start in days:
+        for end in days:
+            assert calendar.between(start, end) == walked(start, end), (start, end)
+    assert calendar.late(MONDAY) == 11  # Wednesday is off
+    assert calendar.left(MONDAY + dt.timedelta(days=18)) == 2
+    assert working_days_between(MONDAY, MONDAY + dt.timedelta(days=15)) == 10
 
 
 def test_a_holiday_not_observed_is_a_working_day(holiday):

@@ -13,12 +13,10 @@ from django.utils import timezone
 
 from enrollment.models import CaseState, CaseStep, ComplianceCase, ComplianceStatus, Employer, Finding, StepKind
 from enrollment.services import case_close, case_open, case_step_record
-from enrollment.views.employers import WorkingDays
 from outreach.models import EventKind, OutreachEvent
 from tests.employers.conftest import MONDAY, OTHER_DISTRICT_VILLAGE, VILLAGE
 from tests.outreach.conftest import in_english  # noqa: F401
 from ucj.models import AuditEvent, Holiday, StaleRegion
-from ucj.workdays import working_days_between
 
 pytestmark = pytest.mark.django_db
 
@@ -473,16 +471,6 @@ def test_the_work_list_shows_cases_due_in_the_next_working_days(client, clerk, e
     sections = {s["key"]: s for s in client.get(COMPLIANCE).context["sections"]}
     assert [c.pk for c in sections["due"]["cases"]] == [case.pk]
     assert sections["due"]["cases"][0].days_left == 1
-
-
-def test_the_work_lists_day_counts_agree_with_ucj_workdays_across_a_holiday(holiday):
-    days = [MONDAY + dt.timedelta(days=n) for n in range(-3, 20)]
-    counter = WorkingDays(days, today=MONDAY + dt.timedelta(days=16))
-    for start in days[::3]:
-        for end in days[::4]:
-            assert counter.between(start, end) == working_days_between(start, end), (start, end)
-    assert counter.late(MONDAY) == 11  # Wednesday is off
-    assert counter.left(MONDAY + dt.timedelta(days=18)) == 2
 
 
 def test_the_work_list_answers_in_a_bounded_number_of_queries(
