@@ -5,6 +5,7 @@ Reading never trusts a file: every row is numbered as the spreadsheet shows it (
 row 1), and a cell that cannot be read raises `CellError` with a message a clerk can act on.
 The importers collect those per row and column."""
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -360,3 +361,24 @@ def error_report_csv(errors: list[dict]) -> bytes:
     for e in errors:
         writer.writerow([e.get("row", ""), safe_cell(e.get("column", "")), safe_cell(e.get("message", ""))])
     return out.getvalue().encode("utf-8-sig")
+
+
+# A refused file shows this many problems on the page; the downloadable report holds more, up to
+# its own limit (beyond it the file has one systematic mistake that the first rows show).
+ERRORS_SHOWN = 200
+ERRORS_IN_REPORT = 5_000
+
+
+def errors_for_page(errors: list[dict]) -> dict:
+    """What an upload page shows of a refused file (templates/ucj/_import_errors.html): the first
+    problems, their count, and the report as a data: link that needs no storage and no second
+    request."""
+    report = error_report_csv(errors[:ERRORS_IN_REPORT]) if errors else b""
+    return {
+        "errors": errors[:ERRORS_SHOWN],
+        "error_count": len(errors),
+        "error_report": ("data:text/csv;charset=utf-8;base64," + base64.b64encode(report).decode("ascii"))
+        if errors
+        else "",
+        "errors_in_report": min(len(errors), ERRORS_IN_REPORT),
+    }

@@ -5,8 +5,6 @@ BPJS's lists, the labour office's work list of cases and the case page with its 
 Thin by design: every object is fetched through the scoped selectors (an outsider gets 404),
 every change is a service call, and a refusal comes back on the form it came from."""
 
-import base64
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -51,8 +49,6 @@ EMPLOYERS_PER_PAGE = 50
 CASES_PER_SECTION = 100
 VISITS_SHOWN = 20
 # A refused import shows this many problems on the page; the downloadable report holds more.
-IMPORT_ERRORS_SHOWN = 200
-IMPORT_ERRORS_IN_REPORT = 5_000
 
 
 def _employer_or_404(request, pk) -> Employer:
@@ -247,12 +243,6 @@ def employer_edit(request, pk):
     return render(request, "enrollment/employer_form.html", {"form": form, "employer": employer})
 
 
-def _error_report_href(errors: list[dict]) -> str:
-    """The error report as a data: link, so that it needs no storage and no second request."""
-    content = sheets.error_report_csv(errors[:IMPORT_ERRORS_IN_REPORT])
-    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(content).decode("ascii")
-
-
 def _import_regency(user, code: str) -> Region | None:
     """The regency an import goes to, when the user runs the labour office's work there."""
     region = Region.objects.filter(code=code, level=Region.Level.REGENCY).first()
@@ -316,10 +306,7 @@ def employer_import(request):
             "form": form,
             "report": report,
             "matched_by": _matched_by(report) if report else [],
-            "errors": errors[:IMPORT_ERRORS_SHOWN],
-            "error_count": len(errors),
-            "error_report": _error_report_href(errors) if errors else "",
-            "errors_in_report": min(len(errors), IMPORT_ERRORS_IN_REPORT),
+            **sheets.errors_for_page(errors),
         },
     )
 

@@ -5,8 +5,6 @@ Thin by design: the import is `facts.facts_import` (all rows or none), the list 
 `facts.facts_visible_to` (scoped by `ucj.scope`), and a refused upload comes back on the page with
 every row's problem."""
 
-import base64
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,21 +21,11 @@ from ucj.coverage.forms import FactsFilterForm, FactsUploadForm
 from ucj.errors import ApplicationError, ValidationFailed
 
 FACTS_PER_PAGE = 50
-# A refused file shows this many problems on the page; the downloadable report holds more, up to
-# its own limit (beyond it the file has one systematic mistake that the first rows show).
-ERRORS_SHOWN = 200
-ERRORS_IN_REPORT = 5_000
 
 
 def _require_writer(user) -> None:
     if not scope.roles_of(user) & set(facts.WRITER_ROLES):
         raise PermissionDenied(_("Only the labour office and administrators record coverage figures."))
-
-
-def _report_href(errors: list[dict]) -> str:
-    """The error report as a data: link, so that it needs no storage and no second request."""
-    content = sheets.error_report_csv(errors[:ERRORS_IN_REPORT])
-    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(content).decode("ascii")
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,10 +78,6 @@ def facts_page(request):
             "kind": kind,
             "kind_label": facts.KINDS[kind].label,
             "page": page,
-            "errors": errors[:ERRORS_SHOWN],
-            "error_count": len(errors),
-            "error_rows": len({e.get("row") for e in errors}),
-            "error_report": _report_href(errors) if errors else "",
-            "errors_in_report": min(len(errors), ERRORS_IN_REPORT),
+            **sheets.errors_for_page(errors),
         },
     )
