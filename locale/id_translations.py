@@ -1363,7 +1363,7 @@ ID = {
     "Budget %(year)s by funding source": "Anggaran %(year)s per sumber dana",
     "Allocated (Rp)": "Dialokasikan (Rp)",
     "More people it covers": "Tambahan orang yang dapat dilindungi",
-    "More people it covers: how many more the remaining money protects for %(months)s months with JKK+JKM at Rp1.000.000 declared income.": "Tambahan orang yang dapat dilindungi: berapa orang lagi yang dilindungi sisa anggaran selama %(months)s bulan dengan JKK+JKM pada penghasilan yang dilaporkan Rp1.000.000.",
+    "More people it covers: how many more the remaining money protects for %(months)s months with JKK+JKM at Rp%(income)s declared income.": "Tambahan orang yang dapat dilindungi: berapa orang lagi yang dilindungi sisa anggaran selama %(months)s bulan dengan JKK+JKM pada penghasilan yang dilaporkan Rp%(income)s.",
     "No allocation this year.": "Tidak ada alokasi tahun ini.",
     "Employer compliance": "Kepatuhan pemberi kerja",
     "With findings": "Dengan temuan",

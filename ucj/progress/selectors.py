@@ -451,6 +451,7 @@ class Drivers:
     compliance: dict  # enrollment.selectors.compliance_summary
     year: int = 0
     cover_months: int = enrollment_selectors.COVER_MONTHS
+    cover_income: int = enrollment_selectors.COVER_DECLARED_INCOME
 
 
 def progress_drivers(*, region: Region, day: dt.date | None = None) -> Drivers:
