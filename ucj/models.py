@@ -328,6 +328,9 @@ class CoverageSnapshot(models.Model):
     bpjs_as_of = models.DateField(_("BPJS figure as of"), null=True, blank=True)
     ucj_active = models.PositiveIntegerField(_("active through UCJ batches"), default=0)
     ucj_change = models.IntegerField(_("UCJ change since the BPJS figure"), null=True, blank=True)
+    # {occupation group: UCJ's vulnerable workers counting on the day}; NULL: not counted (a
+    # snapshot older than the figure), which readers count afresh rather than take for zero.
+    occupations = models.JSONField(_("UCJ vulnerable workers by occupation"), null=True, blank=True)
     percent = models.DecimalField(_("UCJ %"), max_digits=7, decimal_places=2, null=True, blank=True)
     target_percent = models.DecimalField(_("target %"), max_digits=5, decimal_places=2, null=True, blank=True)
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)

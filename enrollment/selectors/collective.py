@@ -228,18 +228,28 @@ def _counted_members() -> QuerySet[BatchMember]:
     return BatchMember.objects.filter(state=MemberState.ACCEPTED, covered_from__isnull=False)
 
 
-def coverage_active_by_village(*, day, village_codes=None) -> dict[str, dict[str, int]]:
-    """Participants counting on `day`, per village and segment: {village: {"pu": n, "bpu": m}}.
-    `village_codes=None` means every village."""
+def coverage_active_by_village(*, day, village_codes=None) -> dict[str, dict[str, dict[str, int]]]:
+    """Participants counting on `day`, per village: {village: {"segments": {"pu": n, "bpu": m},
+    "occupations": {"farmer": k}}}, the occupations counting the members of vulnerable-workers
+    batches by their occupation group (those without one are left out). One grouped query per
+    2,000 villages; `village_codes=None` means every village."""
     members = _counted_members().filter(covered_from__lte=day, covered_until__gte=day)
     chunks = [None] if village_codes is None else _code_chunks(village_codes)
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, dict[str, int]]] = {}
     for chunk in chunks:
         qs = members if chunk is None else members.filter(participant__village_id__in=chunk)
-        for row in qs.values("participant__village_id", "batch__kind").annotate(n=Count("id")).order_by():
-            village = out.setdefault(row["participant__village_id"], {})
+        rows = (
+            qs.values("participant__village_id", "batch__kind", "participant__occupation_group")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            village = out.setdefault(row["participant__village_id"], {"segments": {}, "occupations": {}})
             segment = SEGMENT_OF_KIND[row["batch__kind"]]
-            village[segment] = village.get(segment, 0) + row["n"]
+            village["segments"][segment] = village["segments"].get(segment, 0) + row["n"]
+            group = row["participant__occupation_group"]
+            if group and row["batch__kind"] == BatchKind.VULNERABLE_WORKERS:
+                village["occupations"][group] = village["occupations"].get(group, 0) + row["n"]
     return out
 
 
@@ -295,31 +305,20 @@ def _code_chunks(codes) -> list[list[str]]:
     return [codes[i : i + COVERAGE_CHUNK] for i in range(0, len(codes), COVERAGE_CHUNK)]
 
 
-def coverage_change_by_occupation(*, region_code: str, since, day) -> dict[str, int]:
-    """How UCJ's vulnerable-workers batches moved a region's participants of each occupation group
-    between a figure of `since` and `day`, as `coverage_change` does for segments: members who
-    began counting after `since` and still count on `day`, minus members who counted on `since`
-    and stopped before `day`. {occupation group: change}; one grouped query."""
-    if since >= day:
-        return {}
+def coverage_active_by_occupation(*, region_code: str, day) -> dict[str, int]:
+    """Members of UCJ's vulnerable-workers batches counting on `day` in a region, per occupation
+    group (those without one left out): {occupation group: n}. One grouped query. The coverage
+    snapshots keep the same figure of their day (`CoverageSnapshot.occupations`); this counts it
+    for a day that has none."""
     members = _counted_members().filter(
-        Q(covered_from__gt=since, covered_from__lte=day, covered_until__gte=day)
-        | Q(covered_from__lte=since, covered_until__gte=since, covered_until__lt=day),
-        batch__kind=BatchKind.VULNERABLE_WORKERS,
+        covered_from__lte=day, covered_until__gte=day, batch__kind=BatchKind.VULNERABLE_WORKERS
     )
     if region_code != ROOT_CODE:
         members = members.filter(
             Q(participant__village_id=region_code) | Q(participant__village__code__startswith=region_code + ".")
         )
-    rows = (
-        members.values("participant__occupation_group")
-        .annotate(
-            plus=Count("id", filter=Q(covered_from__gt=since)),
-            minus=Count("id", filter=Q(covered_from__lte=since)),
-        )
-        .order_by()
-    )
-    return {row["participant__occupation_group"]: row["plus"] - row["minus"] for row in rows}
+    rows = members.values("participant__occupation_group").annotate(n=Count("id")).order_by()
+    return {row["participant__occupation_group"]: row["n"] for row in rows if row["participant__occupation_group"]}
 
 
 # --- Allocations: how many more people the remaining money protects -------------------------------

@@ -222,6 +222,32 @@ def test_activation_after_the_bpjs_figure_adds_its_members(bangkalan_figures, ba
     assert current(SOCAH).ucj_active == 3 and current(ROOT_CODE).ucj_active == 3
 
 
+def test_snapshots_count_ucj_vulnerable_workers_by_occupation_up_to_the_country(bangkalan_figures, batch_in_state):
+    batch = active_batch(batch_in_state, 3)
+    participants = [member.participant for member in batch.members.order_by("id")]
+    for participant, group in zip(participants, ["farmer", "farmer", ""], strict=True):
+        participant.occupation_group = group
+        participant.save(update_fields=["occupation_group"])
+    engine.recalculate_stale(day=DAY)
+
+    # The member without an occupation group counts in ucj_active, not by occupation.
+    for code in (VILLAGE, SOCAH, BANGKALAN, ROOT_CODE):
+        assert (current(code).ucj_active, current(code).occupations) == (3, {"farmer": 2}), code
+    engine.recalculate_all(day=DAY)
+    assert current(ROOT_CODE).occupations == {"farmer": 2}
+    assert current(BALI).occupations == {}  # counted: nobody
+
+
+def test_a_parent_of_a_snapshot_without_occupations_does_not_take_it_for_zero(bangkalan_figures, batch_in_state):
+    active_batch(batch_in_state, 2)
+    engine.recalculate_stale(day=DAY)
+    CoverageSnapshot.objects.filter(region_id=SOCAH).update(occupations=None)  # older than the count
+    recalc(BANGKALAN)
+
+    assert current(BANGKALAN).occupations is None
+    assert current(ROOT_CODE).occupations is None
+
+
 def test_members_counted_in_the_bpjs_figure_are_not_counted_twice(bangkalan_figures, batch_in_state):
     # They were active before BPJS counted them.
     active_batch(batch_in_state, 3, since=FIGURE_DAY - dt.timedelta(days=60))
@@ -327,7 +353,9 @@ def test_a_mark_made_during_the_run_is_kept_for_the_next(monkeypatch, bangkalan_
 
 def test_one_village_costs_its_ancestors_not_the_country(bangkalan_figures, django_assert_max_num_queries):
     coverage_mark_stale(region_codes=[VILLAGE])
-    with django_assert_max_num_queries(40):
+    # 41 today: a few a level (the region's facts, its UCJ counts or its children's sums and
+    # occupations, storing) for five levels, the lock, the marks and their consumption.
+    with django_assert_max_num_queries(44):
         result = engine.recalculate_stale()  # today: no check for newer snapshots
     assert result.regions == 5
     assert CoverageSnapshot.objects.count() == 5

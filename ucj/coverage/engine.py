@@ -53,6 +53,7 @@ COMPUTED_FIELDS = [
     "bpjs_as_of",
     "ucj_active",
     "ucj_change",
+    "occupations",
     "percent",
     "target_percent",
     "target_year",
@@ -185,6 +186,7 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         return 0
     facts = _own_facts(level, None if codes is None else regions, day)
     children = _children_totals(level, None if codes is None else regions) if level < 4 else {}
+    children_occupations = _children_occupations(level, None if codes is None else regions) if level < 4 else {}
     village_ucj = (
         enrollment_selectors.coverage_active_by_village(day=day, village_codes=None if codes is None else regions)
         if level == 4
@@ -194,8 +196,8 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         # Workers employers registered when a compliance case closed count as wage earners (PU).
         added = enrollment_selectors.compliance_pu_by_village(day=day, village_codes=None if codes is None else regions)
         for code, workers in added.items():
-            village = village_ucj.setdefault(code, {})
-            village["pu"] = village.get("pu", 0) + workers
+            segments = village_ucj.setdefault(code, {"segments": {}, "occupations": {}})["segments"]
+            segments["pu"] = segments.get("pu", 0) + workers
     now = timezone.now()
     snapshots = []
     for code in regions:
@@ -211,7 +213,12 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
                 counts=counts,
                 change=change,
                 children=children.get(code) if level < 4 else None,
-                ucj=village_ucj.get(code, {}) if level == 4 else None,
+                ucj=village_ucj.get(code, {}).get("segments", {}) if level == 4 else None,
+                occupations=(
+                    village_ucj.get(code, {}).get("occupations", {})
+                    if level == 4
+                    else children_occupations.get(code, {})
+                ),
             )
         )
     _store(snapshots, day)
@@ -286,6 +293,30 @@ def _children_totals(level: int, codes: list[str] | None) -> dict[str, dict]:
     return out
 
 
+def _children_occupations(level: int, codes: list[str] | None) -> dict[str, dict[str, int] | None]:
+    """Per parent: the sum of its children's current UCJ members by occupation, or None when a
+    child's snapshot predates the figure (`occupations` NULL: unknown, not zero). Parents whose
+    children have none are left out. One query per 2,000 parents."""
+    base = CoverageSnapshot.objects.filter(is_current=True).filter(Q(occupations__isnull=True) | ~Q(occupations={}))
+    querysets = (
+        [base.filter(region__level=level + 1)]
+        if codes is None
+        else [base.filter(region__parent_id__in=chunk) for chunk in _chunks(codes)]
+    )
+    out: dict[str, dict[str, int] | None] = {}
+    for qs in querysets:
+        for parent, occupations in qs.values_list("region__parent_id", "occupations").order_by():
+            if occupations is None:
+                out[parent] = None
+                continue
+            total = out.setdefault(parent, {})
+            if total is None:
+                continue
+            for group, n in occupations.items():
+                total[group] = total.get(group, 0) + n
+    return out
+
+
 def _store(snapshots: list[CoverageSnapshot], day: dt.date) -> None:
     """Today's row replaces today's earlier one; older rows stay as history, no longer current."""
     codes = [s.region_id for s in snapshots]
@@ -324,10 +355,14 @@ def snapshot_compute(
     change: dict[str, int],
     children: dict | None,
     ucj: dict[str, int] | None,
+    occupations: dict[str, int] | None = None,
 ) -> CoverageSnapshot:
     """One region's snapshot from its own facts and its children's totals (None for a village,
-    which has UCJ counts `ucj` instead). Pure: no queries."""
+    which has UCJ counts `ucj` instead); `occupations`: UCJ's vulnerable workers counting on the
+    day by occupation (the village's own, a parent's summed from its children; None: unknown).
+    Pure: no queries."""
     snap = CoverageSnapshot(region_id=code, date=day, computed_at=now, is_current=True)
+    snap.occupations = None if occupations is None else dict(sorted(occupations.items()))
     sources: list[dict] = []
     missing: list[dict] = []
     n_children = children["children"] if children else 0
