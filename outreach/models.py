@@ -111,6 +111,8 @@ class OutreachEvent(TimeStamped):
         indexes = [
             models.Index(fields=["regency", "date"], name="event_regency_date"),
             models.Index(fields=["created_by", "date"], name="event_officer_date"),
+            # The country's and a province's events of a month (progress pages).
+            models.Index(fields=["date"], name="event_date"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -150,7 +152,12 @@ class EventVillage(models.Model):
         verbose_name = _("event village")
         verbose_name_plural = _("event villages")
         constraints = [models.UniqueConstraint(fields=["event", "village"], name="event_village_once")]
-        indexes = [models.Index(fields=["village", "date"], name="event_village_date")]
+        indexes = [
+            models.Index(fields=["village", "date"], name="event_village_date"),
+            # Villages visited in the last 90 days across a province or the country (progress
+            # pages): a date range read from the index alone.
+            models.Index(fields=["date", "village", "kind"], name="event_village_by_date"),
+        ]
 
     def __str__(self):
         return f"{self.village_id} {self.date:%Y-%m-%d}"

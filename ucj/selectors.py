@@ -1,5 +1,8 @@
 """Named reads of the core."""
 
+import time
+
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
@@ -30,6 +33,39 @@ def village_counts_below(*, parent: Region, user) -> dict[str, dict[str, int]]:
     for row in rows:
         counts.setdefault(row["child"], {})[row["kind"]] = row["n"]
     return counts
+
+
+REGIONS_VERSION_KEY = "ucj:regions:version"
+TREE_CACHE_SECONDS = 24 * 3600
+
+
+def regions_version() -> int:
+    """A number that changes whenever the region tree does (ucj.services.regions_load bumps it),
+    for the cache keys of figures derived from the tree alone."""
+    version = cache.get(REGIONS_VERSION_KEY)
+    if version is None:
+        cache.add(REGIONS_VERSION_KEY, time.time_ns(), None)
+        version = cache.get(REGIONS_VERSION_KEY, 0)
+    return version
+
+
+def villages_per_child(*, region: Region) -> dict[str, int]:
+    """{child code: villages below it} for the children of a province or wider (a district's
+    children are villages themselves), whatever the user may see. Kept in the cache until the
+    tree changes: the country's count groups all 83,762 villages."""
+    if region.level >= Region.Level.DISTRICT:
+        return {}
+    key = f"ucj:villages-per-child:{regions_version()}:{region.code}"
+    found = cache.get(key)
+    if found is None:
+        length = 2 if region.is_root else len(region.code) + 3
+        villages = Region.objects.filter(level=Region.Level.VILLAGE)
+        if not region.is_root:
+            villages = villages.filter(code__startswith=region.code + ".")
+        rows = villages.annotate(child=Substr("code", 1, length)).values("child").annotate(n=Count("code")).order_by()
+        found = {row["child"]: row["n"] for row in rows}
+        cache.set(key, found, TREE_CACHE_SECONDS)
+    return found
 
 
 def visible_children(*, parent: Region, user) -> QuerySet[Region]:

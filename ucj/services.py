@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 import holidays as holiday_calendar
@@ -9,6 +10,7 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -19,6 +21,7 @@ from lokal import wilayah
 from ucj import scope
 from ucj.errors import ValidationFailed
 from ucj.models import ROOT_CODE, Assignment, AuditEvent, CoverageSchedule, Holiday, Region, Role, StaleRegion
+from ucj.selectors import REGIONS_VERSION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,9 @@ def regions_load(*, provinces: list[str] | None = None) -> RegionLoadResult:
     Region.objects.bulk_create(to_create, batch_size=5000)
     if to_update:
         Region.objects.bulk_update(to_update, list(_FIELDS), batch_size=2000)
+    if to_create or to_update:
+        # Figures derived from the tree alone (villages per region) are kept under this version.
+        cache.set(REGIONS_VERSION_KEY, time.time_ns(), None)
     source_codes = {r.code for r in source}
     return RegionLoadResult(
         created=len(to_create),

@@ -83,3 +83,27 @@ def test_load_regions_command_reports_counts(capsys):
     call_command("load_regions", "--province", "35")
     out = capsys.readouterr().out
     assert "0 created, 0 updated" in out
+
+
+@pytest.mark.django_db
+def test_villages_per_child_are_cached_until_the_tree_changes(django_assert_num_queries):
+    from ucj.selectors import villages_per_child
+
+    regions_load(provinces=["35"])
+    jatim = Region.objects.get(code="35")
+    counted = villages_per_child(region=jatim)
+    assert counted["35.28"] == 189  # Pamekasan
+    assert sum(counted.values()) == Region.objects.filter(code__startswith="35.", level=Region.Level.VILLAGE).count()
+    assert villages_per_child(region=Region.objects.get(code=ROOT_CODE))["35"] == sum(counted.values())
+    with django_assert_num_queries(0):
+        assert villages_per_child(region=jatim) == counted
+
+    # A reload that changes nothing keeps the counts; one that brings villages counts afresh.
+    Region.objects.filter(code__startswith="35.28.", level=Region.Level.VILLAGE).order_by("code").last().delete()
+    with django_assert_num_queries(0):
+        assert villages_per_child(region=jatim)["35.28"] == 189  # the tree changed behind its back
+    regions_load(provinces=["35"])
+    assert villages_per_child(region=jatim)["35.28"] == 189
+    regions_load(provinces=["35"])
+    with django_assert_num_queries(0):
+        villages_per_child(region=jatim)

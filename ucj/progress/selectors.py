@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import formats, timezone
@@ -36,6 +37,7 @@ from enrollment.models import (
 )
 from outreach.models import ATTENDANCE_GROUPS, VISIT_KINDS, EventVillage, OutreachEvent
 from ucj import scope
+from ucj import selectors as core_selectors
 from ucj.coverage.selectors import SEGMENT_LABELS, CoverageCard, coverage_band_label, coverage_card
 from ucj.models import CoverageSnapshot, OccupationFigure, OccupationGroup, Region
 
@@ -131,8 +133,12 @@ def _villages(region: Region) -> QuerySet[Region]:
 
 def _pipeline_members(region: Region) -> QuerySet[BatchMember]:
     """Members (not rejected) of batches living in a district or a village: a batch of the whole
-    regency has members in many districts. Counted as the batches count theirs (member_count)."""
-    return BatchMember.objects.filter(_below(region, "participant__village__code")).exclude(state=MemberState.REJECTED)
+    regency has members in many districts. Counted as the batches count theirs (member_count).
+    Members live in their batch's area, so only the batches of the region's regency are read."""
+    members = BatchMember.objects.filter(_below(region, "participant__village__code"))
+    if region.level >= Region.Level.REGENCY:
+        members = members.filter(batch__regency_id=".".join(region.code.split(".")[:2]))
+    return members.exclude(state=MemberState.REJECTED)
 
 
 # --- Headline -------------------------------------------------------------------------------------
@@ -214,28 +220,41 @@ def progress_headline(*, region: Region, day: dt.date | None = None) -> Headline
         change_points=change_points,
         change_active=change_active,
         segments=segments,
-        occupations=progress_occupations(region=region, day=day),
+        occupations=progress_occupations(region=region, day=day, snapshot=snapshot),
         day=day,
         month_start=start,
     )
 
 
-def progress_occupations(*, region: Region, day: dt.date | None = None) -> list[OccupationRow]:
+def progress_occupations(
+    *, region: Region, day: dt.date | None = None, snapshot: CoverageSnapshot | None = None
+) -> list[OccupationRow]:
     """Coverage by occupation of the region's own figures: the latest figure of each occupation
     dated on or before `day`, plus UCJ's change since its date. Only the region's own: figures by
     occupation are rare, and children's figures of different dates and sources are not summed into
-    a figure nobody published. Ordered as OccupationGroup."""
+    a figure nobody published. Ordered as OccupationGroup.
+
+    UCJ's change is its vulnerable workers counting now minus those counting on the figure's date.
+    "Now" is the region's current snapshot (`snapshot`, as the rest of the headline) when it holds
+    the count by occupation, else a count on `day`; the count on the figure's date is
+    occupation_count_on."""
     day = _today(day)
     latest: dict[str, OccupationFigure] = {}
     for figure in OccupationFigure.objects.filter(region=region, as_of__lte=day).order_by("occupation", "-as_of"):
         latest.setdefault(figure.occupation, figure)
     if not latest:
         return []
+    if snapshot is not None and snapshot.occupations is not None:
+        now, now_day = snapshot.occupations, snapshot.date
+    else:
+        now, now_day = enrollment_selectors.coverage_active_by_occupation(region_code=region.code, day=day), day
     changes: dict[dt.date, dict[str, int]] = {}
     for as_of in sorted({figure.as_of for figure in latest.values()}):
-        changes[as_of] = enrollment_selectors.coverage_change_by_occupation(
-            region_code=region.code, since=as_of, day=day
-        )
+        if as_of >= now_day:
+            changes[as_of] = {}
+            continue
+        then = occupation_count_on(region=region, day=as_of)
+        changes[as_of] = {group: now.get(group, 0) - then.get(group, 0) for group in {*now, *then}}
     rows = []
     for group in OccupationGroup:
         figure = latest.get(group.value)
@@ -259,6 +278,25 @@ def progress_occupations(*, region: Region, day: dt.date | None = None) -> list[
             )
         )
     return rows
+
+
+OCCUPATION_CACHE_SECONDS = 6 * 3600
+
+
+def occupation_count_on(*, region: Region, day: dt.date) -> dict[str, int]:
+    """UCJ's vulnerable workers counting on a past `day` in the region by occupation
+    (enrollment.selectors.coverage_active_by_occupation), kept in the cache: a past day's count
+    does not change (protection starts today at the earliest, and a cancellation ends it
+    yesterday at the earliest), and counting it costs a scan of the members. Today's and later
+    days are counted afresh."""
+    if day >= timezone.localdate():
+        return enrollment_selectors.coverage_active_by_occupation(region_code=region.code, day=day)
+    key = f"ucj:progress:occupations:{region.code}:{day.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = enrollment_selectors.coverage_active_by_occupation(region_code=region.code, day=day)
+        cache.set(key, found, OCCUPATION_CACHE_SECONDS)
+    return found
 
 
 # --- Trend ----------------------------------------------------------------------------------------
@@ -327,7 +365,8 @@ def progress_children(
     """Every child of the region with its coverage, change since last month, outreach and
     pipeline, sorted by `sort` (one of SORT_KEYS; ValueError otherwise). Missing values sort last
     in either direction; ties keep the code order. Six queries whatever the number of children,
-    villages, events and batches."""
+    villages, events and batches; five once the villages per child are cached
+    (ucj.selectors.villages_per_child)."""
     if sort not in SORT_KEYS:
         raise ValueError(f"Unknown sort key {sort!r}; choose one of {', '.join(SORT_KEYS)}.")
     day = _today(day)
@@ -367,7 +406,7 @@ def progress_children(
     if child_level == Region.Level.VILLAGE:
         villages = dict.fromkeys(codes, 1)
     else:
-        villages = _grouped(_villages(region), "code", length, Count("code"))
+        villages = core_selectors.villages_per_child(region=region)
     visited = _grouped(_visits(region, day), "village_id", length, Count("village_id", distinct=True))
 
     rows = []
@@ -454,15 +493,16 @@ class Drivers:
     cover_income: int = enrollment_selectors.COVER_DECLARED_INCOME
 
 
-def progress_drivers(*, region: Region, day: dt.date | None = None) -> Drivers:
+def progress_drivers(*, region: Region, day: dt.date | None = None, children: list[ChildRow] | None = None) -> Drivers:
     """What moves the region's coverage: outreach this month and in the last 90 days, batches per
     state and what approved ones will add, the year's budget per funding source, and employer
-    compliance. About a dozen queries whatever the size of the region."""
+    compliance. About a dozen queries whatever the size of the region; two fewer given the
+    region's `children` rows of the same day (progress_outreach)."""
     day = _today(day)
     start = month_start(day)
     return Drivers(
         month_start=start,
-        outreach=progress_outreach(region=region, day=day),
+        outreach=progress_outreach(region=region, day=day, children=children),
         pipeline=progress_pipeline(region=region),
         budget=progress_budget(region=region, year=day.year),
         compliance=progress_compliance(region=region, day=day),
@@ -470,13 +510,19 @@ def progress_drivers(*, region: Region, day: dt.date | None = None) -> Drivers:
     )
 
 
-def progress_outreach(*, region: Region, day: dt.date | None = None) -> dict:
+def progress_outreach(*, region: Region, day: dt.date | None = None, children: list[ChildRow] | None = None) -> dict:
     """Events and their attendance this month; villages, those visited in the last 90 days and
-    those not. Three queries."""
+    those not. Three queries; one given the region's `children` rows of the same day
+    (progress_children), whose villages and villages visited add up to the region's: every
+    village lies below exactly one child."""
     day = _today(day)
     month = _events(region, month_start(day), day).aggregate(n=Count("id"), people=_attendance())
-    villages = 1 if region.is_village else _villages(region).count()
-    visited = _visits(region, day).aggregate(n=Count("village_id", distinct=True))["n"] or 0
+    if children:
+        villages = sum(child.villages for child in children)
+        visited = sum(child.villages_visited for child in children)
+    else:
+        villages = 1 if region.is_village else _villages(region).count()
+        visited = _visits(region, day).aggregate(n=Count("village_id", distinct=True))["n"] or 0
     return {
         "events_month": month["n"],
         "attendance_month": month["people"] or 0,

@@ -102,7 +102,7 @@ def progress_region(request, code):
         "sort": sort,
         "direction": direction,
         "child_level": Region.Level(region.level + 1).label if region.level < Region.Level.VILLAGE else "",
-        "drivers": selectors.progress_drivers(region=region, day=day),
+        "drivers": selectors.progress_drivers(region=region, day=day, children=children),
         "links": _links(user, region),
         "exports": _export_links(region, sort=sort, direction=direction),
         "print_href": _href("progress-region", region, print="1", sort=sort, dir=direction),
