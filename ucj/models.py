@@ -331,6 +331,9 @@ class CoverageSnapshot(models.Model):
     # {occupation group: UCJ's vulnerable workers counting on the day}; NULL: not counted (a
     # snapshot older than the figure), which readers count afresh rather than take for zero.
     occupations = models.JSONField(_("UCJ vulnerable workers by occupation"), null=True, blank=True)
+    # {segment: UCJ's people counting on the day} (members and workers of closed compliance cases;
+    # they add up to ucj_active); NULL: not counted (a snapshot older than the figure).
+    ucj_segments = models.JSONField(_("UCJ participants by segment"), null=True, blank=True)
     percent = models.DecimalField(_("UCJ %"), max_digits=7, decimal_places=2, null=True, blank=True)
     target_percent = models.DecimalField(_("target %"), max_digits=5, decimal_places=2, null=True, blank=True)
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
@@ -360,6 +363,27 @@ class CoverageSnapshot(models.Model):
     @property
     def segments(self) -> dict:
         return {"pu": self.pu, "bpu": self.bpu, "jakon": self.jakon, "pmi": self.pmi}
+
+
+class CoverageBaseline(models.Model):
+    """UCJ's people counting in a region on the day of BPJS's count, per segment: a region's
+    change since that count is what its snapshot counts now minus this. A past day's count does
+    not change (protection starts today at the earliest, a cancellation ends it yesterday at the
+    earliest), so the engine keeps it instead of scanning the members again; the full rebuild
+    counts every one afresh."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    segments = models.JSONField(_("UCJ participants by segment"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("coverage baseline")
+        verbose_name_plural = _("coverage baselines")
+        constraints = [models.UniqueConstraint(fields=["region", "date"], name="baseline_region_day")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.date}: {self.segments}"
 
 
 class CoverageSchedule(models.Model):

@@ -253,6 +253,21 @@ def coverage_active_by_village(*, day, village_codes=None) -> dict[str, dict[str
     return out
 
 
+def coverage_active_in_region(*, region_code: str, day) -> dict[str, int]:
+    """Participants counting on `day` in a region, per segment: {"pu": n, "bpu": m}. One grouped
+    query."""
+    members = _counted_members().filter(covered_from__lte=day, covered_until__gte=day)
+    if region_code != ROOT_CODE:
+        members = members.filter(
+            Q(participant__village_id=region_code) | Q(participant__village__code__startswith=region_code + ".")
+        )
+    out: dict[str, int] = {}
+    for row in members.values("batch__kind").annotate(n=Count("id")).order_by():
+        segment = SEGMENT_OF_KIND[row["batch__kind"]]
+        out[segment] = out.get(segment, 0) + row["n"]
+    return out
+
+
 def coverage_change(*, region_code: str, since, day) -> dict[str, int]:
     """How UCJ moved a region's count between BPJS's figure of `since` and `day`, per segment:
     members who began counting after `since` and still count on `day`, minus members who counted

@@ -347,6 +347,14 @@ def compliance_pu_by_village(*, day, village_codes=None) -> dict[str, int]:
     return out
 
 
+def compliance_pu_in_region(*, region_code: str, day) -> int:
+    """Workers registered through cases closed by `day` in the region, by the case's village."""
+    cases = _closed_with_workers().filter(closed_on__lte=day)
+    if region_code != ROOT_CODE:
+        cases = cases.filter(scope.subtree_q([region_code], "village__code"))
+    return cases.aggregate(n=Sum("workers_added"))["n"] or 0
+
+
 def compliance_pu_change(*, region_code: str, since, day) -> int:
     """Workers registered through cases closed after BPJS's count of `since`, up to `day` (those
     closed earlier are in BPJS's count already), in the region by the case's village."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from enrollment.models import BatchMember, MemberState
 from tests.coverage.conftest import BANGKALAN, DAY, SOCAH, VILLAGE, counts, target, workforce
 from ucj.coverage import engine
-from ucj.models import ROOT_CODE, CoverageSnapshot, Region, StaleRegion
+from ucj.models import ROOT_CODE, CoverageBaseline, CoverageSnapshot, Region, StaleRegion
 from ucj.services import coverage_mark_stale
 
 pytestmark = pytest.mark.django_db
@@ -248,6 +248,67 @@ def test_a_parent_of_a_snapshot_without_occupations_does_not_take_it_for_zero(ba
     assert current(ROOT_CODE).occupations is None
 
 
+def _members_around_the_figure(batch_in_state):
+    """Five members of VILLAGE whose protection starts and ends around FIGURE_DAY: the region's
+    change since the figure is +1 (one started after it, one lapsed, one came and went, one
+    started today, one counts throughout)."""
+    batch = batch_in_state("active", members=5)
+    windows = [
+        (FIGURE_DAY - dt.timedelta(days=60), DAY + dt.timedelta(days=90)),  # throughout: 0
+        (FIGURE_DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=90)),  # started after: +1
+        (FIGURE_DAY - dt.timedelta(days=60), FIGURE_DAY + dt.timedelta(days=5)),  # lapsed: -1
+        (FIGURE_DAY + dt.timedelta(days=1), FIGURE_DAY + dt.timedelta(days=3)),  # came and went: 0
+        (DAY, DAY + dt.timedelta(days=90)),  # starts on the day: +1
+    ]
+    for member, (start, end) in zip(batch.members.order_by("id"), windows, strict=True):
+        BatchMember.objects.filter(pk=member.pk).update(covered_from=start, covered_until=end)
+
+
+def test_changes_from_kept_baselines_equal_a_count_of_the_members(bangkalan_figures, batch_in_state):
+    counts(JATIM, 9_000_000, pu=6_000_000, bpu=3_000_000, as_of=FIGURE_DAY)
+    counts(SOCAH, 5_000, pu=3_000, bpu=2_000, as_of=FIGURE_DAY - dt.timedelta(days=30))  # another day
+    _members_around_the_figure(batch_in_state)
+
+    engine.recalculate_stale(day=DAY)
+
+    for code in (SOCAH, BANGKALAN, JATIM):
+        snap = current(code)
+        live = engine._change(code, snap.bpjs_as_of, DAY)  # the members counted, as before baselines
+        assert snap.ucj_change == sum(live.values()) == 1, code
+        bpjs = next(source for source in snap.sources if source["figure"] == "bpjs")
+        assert snap.bpu == bpjs["bpu"] + live["bpu"]
+        assert CoverageBaseline.objects.get(region_id=code).date == snap.bpjs_as_of
+    assert current(BANGKALAN).ucj_segments == {"bpu": 3}  # counting on the day: 0, 1, 4 (3 from 2026-11-23)
+
+
+def test_a_kept_baseline_spares_the_member_scan_and_a_rebuild_counts_it_afresh(
+    bangkalan_figures, batch_in_state, monkeypatch
+):
+    _members_around_the_figure(batch_in_state)
+    engine.recalculate_stale(day=DAY)
+    CoverageBaseline.objects.filter(region_id=BANGKALAN).update(segments={"bpu": 100})  # as if the past changed
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the members were scanned")
+
+    monkeypatch.setattr(engine, "_change", no_scan)
+    recalc(VILLAGE)
+    assert current(BANGKALAN).ucj_change == 3 - 100  # the kept baseline was used
+    monkeypatch.undo()
+
+    engine.recalculate_all(day=DAY)
+    assert current(BANGKALAN).ucj_change == 1
+    assert CoverageBaseline.objects.get(region_id=BANGKALAN).segments == {"bpu": 2}
+
+
+def test_a_region_above_a_village_left_stale_counts_its_members(bangkalan_figures, batch_in_state):
+    _members_around_the_figure(batch_in_state)  # marks VILLAGE stale; its snapshot is never made
+    recalc(BANGKALAN)  # without its subtree: the districts' snapshots do not count the members
+
+    assert current(BANGKALAN).ucj_change == 1
+    assert not CoverageBaseline.objects.filter(region_id=BANGKALAN).exists()
+
+
 def test_members_counted_in_the_bpjs_figure_are_not_counted_twice(bangkalan_figures, batch_in_state):
     # They were active before BPJS counted them.
     active_batch(batch_in_state, 3, since=FIGURE_DAY - dt.timedelta(days=60))
@@ -372,12 +433,12 @@ def test_a_full_rebuild_keeps_the_marks_made_while_it_ran(monkeypatch):
     coverage_mark_stale(region_codes=[VILLAGE], reason="before")
     real = engine._compute_level
 
-    def meanwhile(level, codes, day):
+    def meanwhile(level, codes, day, **kwargs):
         if level == 0:
             StaleRegion.objects.update_or_create(
                 region_id=SOCAH, defaults={"marked_at": timezone.now(), "reason": "during"}
             )
-        return real(level, codes, day)
+        return real(level, codes, day, **kwargs)
 
     monkeypatch.setattr(engine, "_compute_level", meanwhile)
     result = engine.recalculate_all(day=DAY)

@@ -12,8 +12,13 @@ A region's coverage on a day is derived from facts only, never incremented:
 
 Regions are computed level by level, villages first, so that a parent sums its children's fresh
 snapshots: recalculating after a one-village batch costs the village and its four ancestors, not
-the country. One recalculation runs at a time (a PostgreSQL advisory lock); it consumes exactly the
-stale marks it read, so a mark made meanwhile waits for the next run.
+the country. UCJ's people counting on the day are counted from the members for a village and
+summed from the children above it, per segment (`ucj_segments`) and per occupation; a region's
+change since BPJS's count is that count minus UCJ's people counting on BPJS's day, which cannot
+change once past and is kept (CoverageBaseline): no ancestor scans the members.
+
+One recalculation runs at a time (a PostgreSQL advisory lock); it consumes exactly the stale marks
+it read, so a mark made meanwhile waits for the next run.
 """
 
 import dataclasses
@@ -27,6 +32,7 @@ from django.utils import timezone
 from enrollment import selectors as enrollment_selectors
 from ucj.models import (
     ROOT_CODE,
+    CoverageBaseline,
     CoverageSnapshot,
     CoverageTarget,
     MembershipCount,
@@ -54,6 +60,7 @@ COMPUTED_FIELDS = [
     "ucj_active",
     "ucj_change",
     "occupations",
+    "ucj_segments",
     "percent",
     "target_percent",
     "target_year",
@@ -144,8 +151,10 @@ def recalculate_all(*, day: dt.date | None = None) -> Result:
         # Marks made while the rebuild runs are not in what it reads: only those seen now go.
         marks = list(StaleRegion.objects.values_list("region_id", "marked_at"))
         result = Result()
+        CoverageBaseline.objects.all().delete()  # counted afresh: whatever edited the past shows
+        villages_on: dict = {}  # each past day's count of every village, once for all levels
         for level in LEVELS_UP:
-            written = _compute_level(level, None, day)
+            written = _compute_level(level, None, day, villages_on=villages_on)
             result.levels[level] = written
             result.regions += written
         _consume(marks)
@@ -164,10 +173,15 @@ def _recalculate(codes: set[str], day: dt.date) -> Result:
     by_level: dict[int, list[str]] = {}
     for code in codes:
         by_level.setdefault(level_of(code), []).append(code)
+    # A region with a stale mark below it that this run leaves alone (recalculate_regions without
+    # its subtree) cannot trust its children's counts: it counts its members instead.
+    unsure: set[str] = set()
+    for code in StaleRegion.objects.exclude(region_id__in=codes).values_list("region_id", flat=True):
+        unsure.update(ancestors_of(code))
     result = Result()
     for level in LEVELS_UP:
         if by_level.get(level):
-            written = _compute_level(level, by_level[level], day)
+            written = _compute_level(level, by_level[level], day, unsure=unsure)
             result.levels[level] = written
             result.regions += written
     return result
@@ -176,8 +190,21 @@ def _recalculate(codes: set[str], day: dt.date) -> Result:
 # --- One level ------------------------------------------------------------------------------------
 
 
-def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
-    """Compute and store the snapshots of the given regions of one level (None: all of them)."""
+def _compute_level(
+    level: int,
+    codes: list[str] | None,
+    day: dt.date,
+    *,
+    unsure: set[str] = frozenset(),
+    villages_on: dict | None = None,
+) -> int:
+    """Compute and store the snapshots of the given regions of one level (None: all of them).
+
+    UCJ's people counting on the day (per segment and, for vulnerable workers, per occupation)
+    are counted from the members for a village and summed from the children's snapshots above it.
+    A region's change since BPJS's count is that count minus the same count on BPJS's day
+    (CoverageBaseline), which needs no member scan; where the children's counts are not known
+    (a snapshot older than them, or `unsure`), the members are scanned instead (_change)."""
     # Codes given come from stale marks (a foreign key) and their ancestors, or from the tree.
     regions = (
         sorted(codes) if codes is not None else list(Region.objects.filter(level=level).values_list("code", flat=True))
@@ -186,7 +213,7 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         return 0
     facts = _own_facts(level, None if codes is None else regions, day)
     children = _children_totals(level, None if codes is None else regions) if level < 4 else {}
-    children_occupations = _children_occupations(level, None if codes is None else regions) if level < 4 else {}
+    children_ucj = _children_ucj(level, None if codes is None else regions) if level < 4 else {}
     village_ucj = (
         enrollment_selectors.coverage_active_by_village(day=day, village_codes=None if codes is None else regions)
         if level == 4
@@ -198,11 +225,33 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
         for code, workers in added.items():
             segments = village_ucj.setdefault(code, {"segments": {}, "occupations": {}})["segments"]
             segments["pu"] = segments.get("pu", 0) + workers
+    # UCJ's people counting on the day, per segment and per occupation; None: not known.
+    ucj_now: dict[str, dict] = {
+        code: village_ucj.get(code, {"segments": {}, "occupations": {}})
+        if level == 4
+        else children_ucj.get(code, {"segments": {}, "occupations": {}})
+        for code in regions
+    }
+    since = {
+        code: counts.as_of
+        for code in regions
+        if (counts := facts["membership"].get(code)) is not None
+        and counts.as_of < day
+        and ucj_now[code]["segments"] is not None
+        and code not in unsure
+    }
+    baselines = _baselines(since, villages_on={} if villages_on is None else villages_on)
     now = timezone.now()
     snapshots = []
     for code in regions:
         counts = facts["membership"].get(code)
-        change = _change(code, counts.as_of, day) if counts else {}
+        if counts is None or counts.as_of >= day:
+            change = {}
+        elif code in baselines:
+            current, then = ucj_now[code]["segments"], baselines[code]
+            change = {segment: current.get(segment, 0) - then.get(segment, 0) for segment in {*current, *then}}
+        else:
+            change = _change(code, counts.as_of, day)
         snapshots.append(
             snapshot_compute(
                 code=code,
@@ -213,21 +262,87 @@ def _compute_level(level: int, codes: list[str] | None, day: dt.date) -> int:
                 counts=counts,
                 change=change,
                 children=children.get(code) if level < 4 else None,
-                ucj=village_ucj.get(code, {}).get("segments", {}) if level == 4 else None,
-                occupations=(
-                    village_ucj.get(code, {}).get("occupations", {})
-                    if level == 4
-                    else children_occupations.get(code, {})
-                ),
+                ucj=ucj_now[code]["segments"] if level == 4 else None,
+                ucj_segments=ucj_now[code]["segments"],
+                occupations=ucj_now[code]["occupations"],
             )
         )
     _store(snapshots, day)
     return len(snapshots)
 
 
+def _baselines(since: dict[str, dt.date], *, villages_on: dict) -> dict[str, dict[str, int]]:
+    """{code: UCJ's people counting on the day of the region's BPJS count, per segment} for
+    `since` ({code: that day}), from CoverageBaseline where kept; the others are counted (a
+    grouped query per region, or for many regions of one day a grouped query of every village
+    rolled up the tree, kept in `villages_on` for the run's other levels) and kept when the day
+    is past."""
+    out: dict[str, dict[str, int]] = {}
+    for chunk in _chunks(since):
+        for code, date, segments in CoverageBaseline.objects.filter(region_id__in=chunk).values_list(
+            "region_id", "date", "segments"
+        ):
+            if since[code] == date:
+                out[code] = segments
+    by_day: dict[dt.date, list[str]] = {}
+    for code, date in since.items():
+        if code not in out:
+            by_day.setdefault(date, []).append(code)
+    today, now = timezone.localdate(), timezone.now()
+    kept = []
+    for date, codes in by_day.items():
+        counted = _count_on(date, codes, villages_on)
+        out.update(counted)
+        if date < today:
+            kept += [CoverageBaseline(region_id=c, date=date, segments=counted[c], computed_at=now) for c in codes]
+    CoverageBaseline.objects.bulk_create(
+        kept,
+        batch_size=2_000,
+        update_conflicts=True,
+        unique_fields=["region", "date"],
+        update_fields=["segments", "computed_at"],
+    )
+    return out
+
+
+ROLLUP_FROM = 20  # regions of one day from which every village is counted once instead
+
+
+def _count_on(day: dt.date, codes: list[str], villages_on: dict) -> dict[str, dict[str, int]]:
+    """UCJ's people counting on `day` in each region, per segment: members, and workers of
+    compliance cases closed by then (PU)."""
+    if len(codes) < ROLLUP_FROM and day not in villages_on:
+        out = {}
+        for code in codes:
+            counts = enrollment_selectors.coverage_active_in_region(region_code=code, day=day)
+            added = enrollment_selectors.compliance_pu_in_region(region_code=code, day=day)
+            if added:
+                counts["pu"] = counts.get("pu", 0) + added
+            out[code] = counts
+        return out
+    wanted = set(codes)
+    out = {code: {} for code in codes}
+    villages = villages_on.get(day)
+    if villages is None:
+        villages = villages_on[day] = {
+            village: counts["segments"]
+            for village, counts in enrollment_selectors.coverage_active_by_village(day=day).items()
+        }
+        for village, workers in enrollment_selectors.compliance_pu_by_village(day=day).items():
+            segments = villages.setdefault(village, {})
+            segments["pu"] = segments.get("pu", 0) + workers
+    for village, segments in villages.items():
+        for code in (village, *ancestors_of(village)):
+            if code in wanted:
+                total = out[code]
+                for segment, n in segments.items():
+                    total[segment] = total.get(segment, 0) + n
+    return out
+
+
 def _change(code: str, since: dt.date, day: dt.date) -> dict[str, int]:
-    """How UCJ moved a region since BPJS's count: enrollment per segment, plus the workers of
-    compliance cases closed since (PU)."""
+    """How UCJ moved a region since BPJS's count, from its members: enrollment per segment, plus
+    the workers of compliance cases closed since (PU). What a baseline spares (_baselines)."""
     change = enrollment_selectors.coverage_change(region_code=code, since=since, day=day)
     added = enrollment_selectors.compliance_pu_change(region_code=code, since=since, day=day)
     if added:
@@ -293,27 +408,29 @@ def _children_totals(level: int, codes: list[str] | None) -> dict[str, dict]:
     return out
 
 
-def _children_occupations(level: int, codes: list[str] | None) -> dict[str, dict[str, int] | None]:
-    """Per parent: the sum of its children's current UCJ members by occupation, or None when a
-    child's snapshot predates the figure (`occupations` NULL: unknown, not zero). Parents whose
-    children have none are left out. One query per 2,000 parents."""
-    base = CoverageSnapshot.objects.filter(is_current=True).filter(Q(occupations__isnull=True) | ~Q(occupations={}))
+def _children_ucj(level: int, codes: list[str] | None) -> dict[str, dict]:
+    """Per parent: the sums of its children's current UCJ counts, {"segments": {...},
+    "occupations": {...}}, each None when a child's snapshot predates that count (NULL: unknown,
+    not zero). Parents whose children count nobody are left out. One query per 2,000 parents."""
+    base = CoverageSnapshot.objects.filter(is_current=True).filter(
+        Q(ucj_active__gt=0) | Q(ucj_segments__isnull=True) | Q(occupations__isnull=True)
+    )
     querysets = (
         [base.filter(region__level=level + 1)]
         if codes is None
         else [base.filter(region__parent_id__in=chunk) for chunk in _chunks(codes)]
     )
-    out: dict[str, dict[str, int] | None] = {}
+    out: dict[str, dict] = {}
     for qs in querysets:
-        for parent, occupations in qs.values_list("region__parent_id", "occupations").order_by():
-            if occupations is None:
-                out[parent] = None
-                continue
-            total = out.setdefault(parent, {})
-            if total is None:
-                continue
-            for group, n in occupations.items():
-                total[group] = total.get(group, 0) + n
+        rows = qs.values_list("region__parent_id", "ucj_segments", "occupations").order_by()
+        for parent, *figures in rows:
+            total = out.setdefault(parent, {"segments": {}, "occupations": {}})
+            for name, counts in zip(("segments", "occupations"), figures, strict=True):
+                if counts is None:
+                    total[name] = None
+                elif total[name] is not None:
+                    for key, n in counts.items():
+                        total[name][key] = total[name].get(key, 0) + n
     return out
 
 
@@ -355,6 +472,7 @@ def snapshot_compute(
     change: dict[str, int],
     children: dict | None,
     ucj: dict[str, int] | None,
+    ucj_segments: dict[str, int] | None = None,
     occupations: dict[str, int] | None = None,
 ) -> CoverageSnapshot:
     """One region's snapshot from its own facts and its children's totals (None for a village,
@@ -363,6 +481,7 @@ def snapshot_compute(
     Pure: no queries."""
     snap = CoverageSnapshot(region_id=code, date=day, computed_at=now, is_current=True)
     snap.occupations = None if occupations is None else dict(sorted(occupations.items()))
+    snap.ucj_segments = None if ucj_segments is None else dict(sorted(ucj_segments.items()))
     sources: list[dict] = []
     missing: list[dict] = []
     n_children = children["children"] if children else 0
