@@ -546,8 +546,17 @@ def event_log(*, actor, client_id: uuid.UUID, data: EventData) -> tuple[Outreach
             if existing is None:
                 raise
             return existing, False
-        _sync_villages(event, clean.villages)
-        event.officers.set([actor.pk, *clean.officer_ids])
+        # A new event has no rows yet: insert them, one query each (_sync_villages and
+        # officers.set would first read and prune what is not there).
+        EventVillage.objects.bulk_create(
+            EventVillage(event=event, village_id=village.code, date=event.date, kind=event.kind)
+            for village in clean.villages
+        )
+        officers = OutreachEvent.officers.through
+        officers.objects.bulk_create(
+            officers(outreachevent_id=event.pk, user_id=user_id)
+            for user_id in dict.fromkeys([actor.pk, *clean.officer_ids])
+        )
         audit_record(
             actor=actor,
             action="outreach.event.create",
