@@ -49,8 +49,10 @@ ci:
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
 
-# Progress pages' server time on a national-size data set in PostgreSQL (127.0.0.1:5432, user postgres),
-# kept between runs in its own database (ucj_bench_progress); see docs/performance.md.
+# Every benchmark (bench/run.py): coverage recalculation, progress pages, API under wrk, member
+# import, on national-size data in PostgreSQL (127.0.0.1:5432, user postgres) with Redis; results
+# in docs/performance.md. Not part of `make test` or CI. wrk comes from Debian.
 .PHONY: bench
 bench: install
-	$(PY) bench/progress.py --keep $(BENCH_ARGS)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(PY) bench/run.py $(BENCH_ARGS)

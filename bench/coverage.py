@@ -739,6 +739,7 @@ def measure_worker(rounds: int, members: int, *, redis_url: str) -> dict:
                     time.sleep(0.01)
                 latencies.append((time.perf_counter() - started) * 1000)
                 log(f"worker round {i + 1}: {village} {latencies[-1]:.0f} ms from commit to national snapshot")
+            peak_mib = peak_memory_mib(worker.pid)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
@@ -747,9 +748,18 @@ def measure_worker(rounds: int, members: int, *, redis_url: str) -> dict:
         "ms": latencies,
         "median_ms": median(latencies),
         "max_ms": max(latencies),
+        "peak_mib": peak_mib,
         "delay_s": settings.UCJ_COVERAGE_DELAY,
         "interval_s": settings.UCJ_COVERAGE_INTERVAL,
     }
+
+
+def peak_memory_mib(pid: int) -> float | None:
+    """A process's peak resident memory (VmHWM) in MiB; the worker's solo pool runs tasks in it."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def measure_one_village(repeat: int, members: int, *, profile: bool) -> dict:
@@ -1120,6 +1130,11 @@ def budget_table(runs: list[dict]) -> list[str]:
             f"| {worker['median_ms']:.0f} / {worker['max_ms']:.0f} ms "
             f"| {verdict(worker['max_ms'] <= BUDGET_WORKER_MS)} |"
         )
+        if worker.get("peak_mib"):
+            lines.append(
+                f"| (no budget) peak memory of the coverage worker after the full-scale rounds (VmHWM) "
+                f"| {worker['peak_mib']:.0f} MiB | |"
+            )
     else:
         reason = (worker or {}).get("skipped", "run with --worker-rounds")
         lines.append(
@@ -1145,13 +1160,24 @@ def kind_table(runs: list[dict], section: str, unit: str, digits: int) -> list[s
 
 
 def write_doc(text: str) -> None:
-    """Replace the generated block of docs/performance.md (or append one), leaving the prose."""
-    block = f"{DOC_BEGIN}\n{text}\n{DOC_END}"
+    write_block(text, DOC_BEGIN, DOC_END)
+
+
+def write_block(text: str, begin: str, end: str, *, section: str | None = None) -> None:
+    """Replace a benchmark's generated block of docs/performance.md between its markers, leaving
+    the prose; without the markers yet, put the block at the end of `section` (a "## " heading
+    line) or of the file. Shared by the benchmarks."""
+    block = f"{begin}\n{text.rstrip()}\n{end}"
     current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if DOC_BEGIN in current and DOC_END in current:
-        head, rest = current.split(DOC_BEGIN, 1)
-        _old, tail = rest.split(DOC_END, 1)
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        _old, tail = rest.split(end, 1)
         DOC.write_text(head + block + tail)
+    elif section and section in current:
+        start = current.index(section) + len(section)
+        stop = current.find("\n## ", start)
+        stop = len(current) if stop < 0 else stop
+        DOC.write_text(current[:stop].rstrip("\n") + "\n\n" + block + "\n" + current[stop:])
     else:
         DOC.write_text(current.rstrip("\n") + "\n\n" + block + "\n")
 

@@ -12,6 +12,7 @@ import cProfile
 import datetime as dt
 import os
 import pstats
+import resource
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,7 @@ def main():
     if profiler:
         profiler.disable()
     total = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     assert job.accepted == args.rows, (job.state, job.message, job.errors[:3])
 
     # The same file again, phase by phase, on a clean table.
@@ -116,6 +118,7 @@ def main():
     for name, seconds in phases:
         print(f"| {name} | {seconds:.2f} | {seconds / phase_total:.0%} |")
     print(f"| **import_run end to end** | **{total:.2f}** | {args.rows / total:,.0f} rows/s |")
+    print(f"\nPeak resident memory of the process after import_run (ru_maxrss): {peak_mib:,.0f} MiB")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     reset()

@@ -549,12 +549,7 @@ def data_table(data: dict) -> list[str]:
 
 
 def write_doc(text: str) -> None:
-    doc = DOC.read_text()
-    if DOC_BEGIN not in doc or DOC_END not in doc:
-        raise SystemExit(f"{DOC}: the markers of bench/progress.py are missing")
-    head, rest = doc.split(DOC_BEGIN, 1)
-    _old, tail = rest.split(DOC_END, 1)
-    DOC.write_text(f"{head}{DOC_BEGIN}\n{text}{DOC_END}{tail}")
+    bench_coverage.write_block(text, DOC_BEGIN, DOC_END, section="## Progress pages (issue 7)\n")
 
 
 if __name__ == "__main__":
