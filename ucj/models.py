@@ -370,7 +370,8 @@ class CoverageBaseline(models.Model):
     change since that count is what its snapshot counts now minus this. A past day's count does
     not change (protection starts today at the earliest, a cancellation ends it yesterday at the
     earliest), so the engine keeps it instead of scanning the members again; the full rebuild
-    counts every one afresh."""
+    counts every one afresh. A compliance case closed on an earlier day does reach back: closing
+    it forgets the rows of its village's regions from that day on (coverage_mark_stale)."""
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("date"))

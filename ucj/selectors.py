@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
@@ -37,6 +38,7 @@ def village_counts_below(*, parent: Region, user) -> dict[str, dict[str, int]]:
 
 REGIONS_VERSION_KEY = "ucj:regions:version"
 TREE_CACHE_SECONDS = 24 * 3600
+LOCAL_CACHE_SECONDS = 300
 
 
 def regions_version() -> int:
@@ -64,7 +66,10 @@ def villages_per_child(*, region: Region) -> dict[str, int]:
             villages = villages.filter(code__startswith=region.code + ".")
         rows = villages.annotate(child=Substr("code", 1, length)).values("child").annotate(n=Count("code")).order_by()
         found = {row["child"]: row["n"] for row in rows}
-        cache.set(key, found, TREE_CACHE_SECONDS)
+        # A cache of this process alone (no CACHE_URL) never hears of a load_regions run in another
+        # process: it keeps the counts minutes, not a day.
+        local = "locmem" in settings.CACHES["default"]["BACKEND"].lower()
+        cache.set(key, found, LOCAL_CACHE_SECONDS if local else TREE_CACHE_SECONDS)
     return found
 
 

@@ -20,7 +20,17 @@ from lokal import wilayah
 
 from ucj import scope
 from ucj.errors import ValidationFailed
-from ucj.models import ROOT_CODE, Assignment, AuditEvent, CoverageSchedule, Holiday, Region, Role, StaleRegion
+from ucj.models import (
+    ROOT_CODE,
+    Assignment,
+    AuditEvent,
+    CoverageBaseline,
+    CoverageSchedule,
+    Holiday,
+    Region,
+    Role,
+    StaleRegion,
+)
 from ucj.selectors import REGIONS_VERSION_KEY
 
 log = logging.getLogger(__name__)
@@ -118,8 +128,9 @@ def regions_load(*, provinces: list[str] | None = None) -> RegionLoadResult:
     if to_update:
         Region.objects.bulk_update(to_update, list(_FIELDS), batch_size=2000)
     if to_create or to_update:
-        # Figures derived from the tree alone (villages per region) are kept under this version.
-        cache.set(REGIONS_VERSION_KEY, time.time_ns(), None)
+        # Figures derived from the tree alone (villages per region) are kept under this version;
+        # bumped once the new tree is visible, or a page in between would keep the old counts.
+        transaction.on_commit(lambda: cache.set(REGIONS_VERSION_KEY, time.time_ns(), None))
     source_codes = {r.code for r in source}
     return RegionLoadResult(
         created=len(to_create),
@@ -209,14 +220,24 @@ def user_assign(
 # --- Coverage ------------------------------------------------------------------------------------
 
 
-def coverage_mark_stale(*, region_codes, reason: str = "") -> int:
+def coverage_mark_stale(*, region_codes, reason: str = "", changed_since: dt.date | None = None) -> int:
     """Mark regions whose coverage facts changed (villages of an activated batch, a region whose
     figures were imported). Call it inside the transaction of the change: the mark commits or rolls
     back with it, and the coverage recalculation picks up every marked region and its ancestors.
-    Marking twice is harmless (one row per region; the time moves forward)."""
+    Marking twice is harmless (one row per region; the time moves forward).
+
+    `changed_since`: the change reaches back to that past day (a compliance case closed on an
+    earlier day): the engine's kept counts of UCJ's people on that day or later (CoverageBaseline)
+    of the regions and their ancestors are forgotten, to be counted again."""
     codes = sorted(set(region_codes))
     if not codes:
         return 0
+    if changed_since is not None and changed_since < timezone.localdate():
+        reached = set(codes)
+        for code in codes:
+            parts = code.split(".")
+            reached.update([ROOT_CODE] + [".".join(parts[:i]) for i in range(1, len(parts))])
+        CoverageBaseline.objects.filter(region_id__in=reached, date__gte=changed_since).delete()
     now = timezone.now()
     StaleRegion.objects.bulk_create(
         [StaleRegion(region_id=code, marked_at=now, reason=reason[:100]) for code in codes],

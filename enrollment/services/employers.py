@@ -566,7 +566,11 @@ def case_close(
         employer_reassess(employer)
         employer.save()
     if workers_added:
-        coverage_mark_stale(region_codes=[employer.village_id], reason=f"case {case.pk} closed")
+        # A case closed on an earlier day counts from that day: UCJ's counts kept for days since
+        # then (the coverage engine's baselines) no longer hold.
+        coverage_mark_stale(
+            region_codes=[employer.village_id], reason=f"case {case.pk} closed", changed_since=closed_on
+        )
     audit_record(
         actor=actor,
         action="case.close",

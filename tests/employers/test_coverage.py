@@ -13,7 +13,7 @@ from enrollment.services import case_close, case_open, employer_update
 from tests.coverage.conftest import counts, workforce
 from tests.employers.conftest import OTHER_DISTRICT_VILLAGE, VILLAGE
 from ucj.coverage import engine
-from ucj.models import CoverageSnapshot
+from ucj.models import CoverageBaseline, CoverageSnapshot
 
 DAY = dt.date(2026, 11, 23)
 FIGURE_DAY = DAY - dt.timedelta(days=23)
@@ -56,6 +56,20 @@ def test_workers_added_before_the_bpjs_count_are_not_counted_twice(clerk, employ
     regency = current(REGENCY)
     assert (regency.active, regency.pu) == (71_500, 41_000)
     assert regency.ucj_active == 4  # UCJ's own work is still shown
+
+
+def test_a_case_entered_late_with_an_earlier_closing_day_is_not_counted_twice(clerk, employer):
+    workforce(REGENCY, 500_000)
+    counts(REGENCY, 71_500, pu=41_000, bpu=30_500, as_of=FIGURE_DAY)
+    engine.recalculate_regions([VILLAGE], day=DAY)  # keeps UCJ's count on BPJS's day: nobody
+    assert CoverageBaseline.objects.filter(region_id=REGENCY, date=FIGURE_DAY).exists()
+
+    # Closed before BPJS's count, entered after the recalculation: BPJS counted these workers.
+    close_with_workers(clerk, employer, 4, FIGURE_DAY - dt.timedelta(days=5))
+    engine.recalculate_stale(day=DAY)
+
+    regency = current(REGENCY)
+    assert (regency.pu, regency.ucj_change, regency.ucj_active) == (41_000, 0, 4)
 
 
 def test_workers_stay_counted_where_the_case_closed_when_the_employer_moves(clerk, employer):

@@ -215,6 +215,11 @@ def _compute_level(
     facts = _own_facts(level, None if codes is None else regions, day)
     children = _children_totals(level, None if codes is None else regions) if level < 4 else {}
     children_ucj = _children_ucj(level, None if codes is None else regions) if level < 4 else {}
+    if level < 4 and day < timezone.localdate():
+        # A past day (a backfill): a child whose current snapshot is of a later day does not
+        # count that day's people, so such a parent counts its members (and stores no sums).
+        for parent in _parents_of_newer(level, None if codes is None else regions, day):
+            children_ucj[parent] = {"segments": None, "occupations": None}
     village_ucj = (
         enrollment_selectors.coverage_active_by_village(day=day, village_codes=None if codes is None else regions)
         if level == 4
@@ -409,6 +414,18 @@ def _children_totals(level: int, codes: list[str] | None) -> dict[str, dict]:
     return out
 
 
+def _parents_of_newer(level: int, codes: list[str] | None, day: dt.date) -> set[str]:
+    """Parents (of the given codes, or of the whole level) with a child whose current snapshot is
+    of a day after `day`."""
+    base = CoverageSnapshot.objects.filter(is_current=True, date__gt=day)
+    querysets = (
+        [base.filter(region__level=level + 1)]
+        if codes is None
+        else [base.filter(region__parent_id__in=chunk) for chunk in _chunks(codes)]
+    )
+    return {parent for qs in querysets for parent in qs.values_list("region__parent_id", flat=True).distinct()}
+
+
 def _children_ucj(level: int, codes: list[str] | None) -> dict[str, dict]:
     """Per parent: the sums of its children's current UCJ counts, {"segments": {...},
     "occupations": {...}}, each None when a child's snapshot predates that count (NULL: unknown,
@@ -475,7 +492,7 @@ def _store_copy(snapshots: list["SnapshotValues"], day: dt.date) -> None:
     columns = [CoverageSnapshot._meta.get_field(name.removesuffix("_id")).column for name in STORED_FIELDS]
     listed = ", ".join(columns)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS snapshot_stage")
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.snapshot_stage")
         cursor.execute(f"CREATE TEMPORARY TABLE snapshot_stage AS SELECT {listed} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY snapshot_stage ({listed}) FROM STDIN") as copy:
             for snapshot in snapshots:
@@ -502,7 +519,7 @@ def _store_copy(snapshots: list["SnapshotValues"], day: dt.date) -> None:
             f"INSERT INTO {table} ({listed}) SELECT {listed} FROM snapshot_stage "
             f"ON CONFLICT (region_id, date) DO UPDATE SET {updates}"
         )
-        cursor.execute("DROP TABLE snapshot_stage")
+        cursor.execute("DROP TABLE pg_temp.snapshot_stage")
 
 
 # --- The arithmetic -------------------------------------------------------------------------------
