@@ -39,6 +39,7 @@ from tests.enrollment.conftest import (
     rows_xlsx,
 )
 from tests.factories import user_with
+from ucj import sheets
 from ucj.errors import ValidationFailed
 from ucj.models import Role
 
@@ -678,3 +679,28 @@ def test_terms_changed_while_the_rows_were_checked_add_nothing(officer, draft_ba
     job = import_rows(officer, draft_batch, [member_row(1)])
     assert job.state == ImportState.FAILED and "changed" in job.message
     assert draft_batch.members.count() == 0
+
+
+def _strptime_reference(text: str):
+    """What date_cell read before its patterns: the first of DATE_FORMATS strptime accepts."""
+    for fmt in sheets.DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def test_date_cells_read_what_strptime_read_in_every_format():
+    days = [dt.date(1990, 1, 5), dt.date(1996, 2, 29), dt.date(2001, 12, 31), dt.date(1961, 10, 10)]
+    texts = [day.strftime(fmt) for day in days for fmt in sheets.DATE_FORMATS]
+    texts += ["5/1/1990", "1990-1-5", "29/02/1997", "31/04/1990", "1990/13/01", "00/01/1990", "05/01/90"]
+    texts += ["05-01/1990", "1990.01.05", "5 Januari 1990", "", "1990-01-05T00:00", "05/01/19900"]
+    texts += ["\u0665/\u0661/\u0661\u0669\u0669\u0660"]  # Arabic-Indic digits: strptime refuses them
+    for text in texts:
+        expected = _strptime_reference(text)
+        if expected is None:
+            with pytest.raises(sheets.CellError):
+                sheets.date_cell(text)
+        else:
+            assert sheets.date_cell(text) == expected, text
