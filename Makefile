@@ -55,4 +55,5 @@ clean:
 .PHONY: bench
 bench: install
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -10,12 +10,13 @@
 3. bench/api.py: requests/s of the API under wrk on the same data set, next to a trivial DRF
    endpoint;
 4. bench/import_members.py: a 100,000-row member import, phase by phase, with the process's peak
-   memory, in a database of its own (`ucj_bench_import`).
+   memory, in a database of its own (`ucj_bench_import`);
+5. bench/import_national.py: the same import against the 1,000,000 participants of the national
+   data set, next to PostgreSQL COPY of the same rows and django-import-export.
 
-Each writes its block of docs/performance.md unless --no-doc (the import prints its table only).
-Not measured yet: the member import against 1,000,000 existing participants next to PostgreSQL
-COPY and django-import-export, which issue 8 asks for. It needs PostgreSQL at 127.0.0.1:5432
-(user postgres), Redis at 127.0.0.1:6379 and wrk (`make bench` installs it with apt when missing).
+Each writes its block of docs/performance.md unless --no-doc (bench/import_members.py prints its
+table only). It needs PostgreSQL at 127.0.0.1:5432 (user postgres), Redis at 127.0.0.1:6379, wrk
+and the benchmark-only packages of bench/requirements.txt (`make bench` installs both).
 A step that fails is reported and the others still run; the exit status says whether all passed.
 """
 
@@ -30,7 +31,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORT_DB = "ucj_bench_import"
-STEPS = ("coverage", "progress", "api", "import")
+STEPS = ("coverage", "progress", "api", "import", "import-national")
 
 
 def main() -> None:
@@ -44,6 +45,7 @@ def main() -> None:
         "progress": ["bench/progress.py", "--keep", "--profile", *doc],
         "api": ["bench/api.py", *doc],
         "import": ["bench/import_members.py", "--rows", "100000"],
+        "import-national": ["bench/import_national.py", "--rows", "100000", *doc],
     }
     started = time.perf_counter()
     outcome = {}
