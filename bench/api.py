@@ -95,9 +95,7 @@ end
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default=generate.DEFAULT_DB, help=f"database (default {generate.DEFAULT_DB})")
-    parser.add_argument("--scale", type=float, default=1.0, help="x 1,000,000 participants (default 1.0)")
-    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED, help="random seed of the data set")
+    generate.add_dataset_arguments(parser)
     parser.add_argument("--seconds", type=int, default=15, help="measured seconds per endpoint (default 15)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")

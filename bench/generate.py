@@ -143,9 +143,7 @@ OUTCOMES = [("complied", 50), ("partly", 20), ("not_obliged", 10), ("closed_busi
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default=DEFAULT_DB, help=f"database to create (default {DEFAULT_DB})")
-    parser.add_argument("--scale", type=float, default=1.0, help="x 1,000,000 participants (default 1.0)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    add_dataset_arguments(parser)
     parser.add_argument(
         "--keep-existing", action="store_true", help="reuse the database if it already holds this scale and seed"
     )
@@ -181,6 +179,15 @@ def database_create(db: str) -> None:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db}"')
+
+
+def add_dataset_arguments(parser) -> None:
+    """--db, --scale and --seed of the data set, for the benchmarks that measure on it."""
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"database (default {DEFAULT_DB})")
+    parser.add_argument("--scale", type=float, default=1.0, help="x 1,000,000 participants (default 1.0)")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the data set (default {DEFAULT_SEED})"
+    )
 
 
 def generate(db: str, *, scale: float, seed: int, keep_existing: bool = False, history_months: int = 12) -> dict:

@@ -45,9 +45,7 @@ log = bench_coverage.log
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default=generate.DEFAULT_DB, help=f"database (default {generate.DEFAULT_DB})")
-    parser.add_argument("--scale", type=float, default=1.0, help="x 1,000,000 participants (default 1.0)")
-    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED, help="random seed of the data set")
+    generate.add_dataset_arguments(parser)
     parser.add_argument("--rows", type=int, default=100_000, help="people in the spreadsheet (default 100,000)")
     parser.add_argument("--write-doc", action="store_true", help="update the member-import block of the doc")
     parser.add_argument("--profile", action="store_true", help="cProfile UCJ's import and time its queries")

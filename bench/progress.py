@@ -60,9 +60,7 @@ log, median, p95 = bench_coverage.log, bench_coverage.median, bench_coverage.p95
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default=generate.DEFAULT_DB, help=f"database (default {generate.DEFAULT_DB})")
-    parser.add_argument("--scale", type=float, default=1.0, help="x 1,000,000 participants (default 1.0)")
-    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED, help="random seed of the data set")
+    generate.add_dataset_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="reuse the database if it holds this data set; keep it")
     parser.add_argument("--rounds", type=int, default=20, help="counted renderings of each page (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="uncounted renderings of each page first (default 3)")
