@@ -15,21 +15,21 @@ def regions_with_child_counts(queryset: QuerySet[Region]) -> QuerySet[Region]:
     return queryset.annotate(children_count=Count("children"))
 
 
+def _villages_by_child(parent: Region, villages: QuerySet[Region]) -> QuerySet[Region]:
+    """The villages of `villages` below `parent`, each with its child's code (`child`): the
+    child's code is a prefix of its villages' codes."""
+    if not parent.is_root:
+        villages = villages.filter(code__startswith=parent.code + ".")
+    return villages.annotate(child=Substr("code", 1, 2 if parent.is_root else len(parent.code) + 3))
+
+
 def village_counts_below(*, parent: Region, user) -> dict[str, dict[str, int]]:
     """For each child of `parent`, its villages by kind ({"desa": 178, "kelurahan": 11}), in one
     grouped query by code prefix. Villages are counted only where the user may see them."""
     if parent.level >= Region.Level.DISTRICT:
         return {}
-    child_code_length = 2 if parent.is_root else len(parent.code) + 3
-    villages = Region.objects.filter(level=Region.Level.VILLAGE).filter(scope.region_q(user, "code"))
-    if not parent.is_root:
-        villages = villages.filter(code__startswith=parent.code + ".")
-    rows = (
-        villages.annotate(child=Substr("code", 1, child_code_length))
-        .values("child", "kind")
-        .annotate(n=Count("code"))
-        .order_by()
-    )
+    visible = Region.objects.filter(level=Region.Level.VILLAGE).filter(scope.region_q(user, "code"))
+    rows = _villages_by_child(parent, visible).values("child", "kind").annotate(n=Count("code")).order_by()
     counts: dict[str, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row["child"], {})[row["kind"]] = row["n"]
@@ -52,7 +52,7 @@ def regions_version() -> int:
 
 
 def villages_per_child(*, region: Region) -> dict[str, int]:
-    """{child code: villages below it} for the children of a province or wider (a district's
+    """{child code: villages below it} for the children of a regency or wider (a district's
     children are villages themselves), whatever the user may see. Kept in the cache until the
     tree changes: the country's count groups all 83,762 villages."""
     if region.level >= Region.Level.DISTRICT:
@@ -60,11 +60,8 @@ def villages_per_child(*, region: Region) -> dict[str, int]:
     key = f"ucj:villages-per-child:{regions_version()}:{region.code}"
     found = cache.get(key)
     if found is None:
-        length = 2 if region.is_root else len(region.code) + 3
-        villages = Region.objects.filter(level=Region.Level.VILLAGE)
-        if not region.is_root:
-            villages = villages.filter(code__startswith=region.code + ".")
-        rows = villages.annotate(child=Substr("code", 1, length)).values("child").annotate(n=Count("code")).order_by()
+        villages = _villages_by_child(region, Region.objects.filter(level=Region.Level.VILLAGE))
+        rows = villages.values("child").annotate(n=Count("code")).order_by()
         found = {row["child"]: row["n"] for row in rows}
         # A cache of this process alone (no CACHE_URL) never hears of a load_regions run in another
         # process: it keeps the counts minutes, not a day.
