@@ -2,6 +2,7 @@
 or by a worker (`import_run`), writing its valid rows in one transaction."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,7 +11,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.types.json import Jsonb
 
 from enrollment import importers
 from enrollment.models import (
@@ -35,7 +35,6 @@ from ucj.services import audit_record
 # Files up to this size (about 1,500 member rows) are imported within the request; larger ones go
 # to a worker on the `imports` queue while the batch page shows their progress.
 INLINE_MAX_BYTES = 150_000
-PROGRESS_EVERY = 5_000
 
 
 @transaction.atomic
@@ -117,20 +116,21 @@ def _import_members(job: ImportJob) -> dict:
         bytes(job.content), job.filename, headers=importers.MEMBER_HEADERS, required=importers.MEMBER_REQUIRED
     )
     _progress(job, total_rows=len(sheet.rows))
-    rows: list[importers.MemberRow] = []
-    for start in range(0, len(sheet.rows), PROGRESS_EVERY):
-        part = importers.Sheet(sheet.columns, sheet.headers, sheet.rows[start : start + PROGRESS_EVERY])
-        rows.extend(importers.parse_member_rows(part, batch))
-        _progress(job, processed_rows=len(rows))
+    # The people of the file on record are read while the rows are parsed (about a second for
+    # 100,000 rows, so the progress moves once, after it).
+    registered, rows = importers.registered_while(
+        importers.file_niks(sheet), lambda: importers.parse_member_rows(sheet, batch)
+    )
+    _progress(job, processed_rows=len(rows))
     # The labour office may list anyone of the area; a field officer only people of their own villages.
     if scope.has_role(actor, Role.LABOUR_OFFICE, batch.area_id):
         allowed = None
     else:
         allowed = scope.root_codes(actor, [Role.FIELD_OFFICER, Role.LABOUR_OFFICE])
     _progress(job, message=_("Checking against registered participants and other batches."))
-    importers.check_member_rows(rows, batch, allowed_roots=allowed)
+    registered = importers.check_member_rows(rows, batch, allowed_roots=allowed, registered=registered)
     _progress(job, message=_("Saving the accepted rows."))
-    added = _write_members(job, rows, checked_terms=_terms_of(batch))
+    added = _write_members(job, rows, registered=registered, checked_terms=_terms_of(batch))
     return {
         "accepted": added,
         "rejected": sum(1 for r in rows if r.errors),
@@ -146,7 +146,9 @@ def _terms_of(batch: EnrollmentBatch) -> tuple:
 
 
 @transaction.atomic
-def _write_members(job: ImportJob, rows: list, *, checked_terms: tuple) -> int:
+def _write_members(job: ImportJob, rows: list, *, registered: dict, checked_terms: tuple) -> int:
+    """Write the rows that passed the checks, under the batch lock. `registered`: the people of
+    the file on record when the rows were checked (check_member_rows)."""
     batch = _lock(job.batch_id)
     _require_editor(job.created_by, batch)
     if batch.state != BatchState.DRAFT:
@@ -155,18 +157,22 @@ def _write_members(job: ImportJob, rows: list, *, checked_terms: tuple) -> int:
         # The rows were checked (age, area, overlaps) against terms someone changed meanwhile.
         raise Conflict(_("The batch's terms changed while the file was being checked; upload it again."))
     valid = [r for r in rows if not r.errors]
-    # Checked again under the batch lock: another upload may have committed since the first check.
-    late = importers.membership_conflicts([r.nik for r in valid], batch)
-    for r in valid:
-        if r.nik in late:
-            r.error("nik", late[r.nik])
-    valid = [r for r in valid if not r.errors]
+    # Checked again under the batch lock, since another upload may have committed meanwhile: the
+    # memberships of the people on record. A person new at the check whom another upload has
+    # registered since makes the write fail on the NIK's unique index (as one put into another
+    # open batch since fails on the one-open-batch index); then every row is checked against the
+    # records once more and written again.
+    valid = _refuse_late(valid, batch, registered, registered)
     now = timezone.now()
     try:
-        if connection.vendor == "postgresql":
-            _stage_rows_postgres(batch, valid)
-        _upsert_participants(batch, valid, now)
-        _insert_members(batch, valid, now)
+        try:
+            with transaction.atomic():
+                _write_rows(batch, valid, registered, now)
+        except IntegrityError:
+            current = importers.registered_participants([r.nik for r in valid])
+            valid = _refuse_late(valid, batch, current, registered)
+            with transaction.atomic():
+                _write_rows(batch, valid, current, now)
     except IntegrityError as exc:
         raise Conflict(
             _("Another upload added some of these people at the same moment; upload the file again.")
@@ -188,42 +194,24 @@ def _write_members(job: ImportJob, rows: list, *, checked_terms: tuple) -> int:
     return len(valid)
 
 
-# Writing the accepted rows. On PostgreSQL the rows are COPY-ed into a temporary table and written
-# with two set-based statements (an upsert of the people, an insert of the memberships): Django's
-# bulk_create spends most of a 100,000-row import building SQL. Elsewhere (SQLite, the embedded
-# mode) bulk_create does it.
-STAGE_TABLE = "enrollment_import_rows"
+def _refuse_late(valid: list, batch: EnrollmentBatch, current: dict, checked: dict) -> list:
+    """The rows of `valid` still valid against `current` (the people on record now), with an
+    error on the others: one who joined a batch since, or one registered since the rows were
+    checked against `checked` (whose region the checks did not see)."""
+    late = importers.membership_conflicts([r.nik for r in valid if r.nik in current], batch, registered=current)
+    for r in valid:
+        if r.nik in late:
+            r.error("nik", late[r.nik])
+        elif r.nik in current and r.nik not in checked:
+            r.error("nik", _("Registered by another upload while this file was being checked; upload the row again."))
+    return [r for r in valid if not r.errors]
 
 
-def _stage_rows_postgres(batch: EnrollmentBatch, valid: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGE_TABLE} (nik varchar(16), kk varchar(16), name varchar(150), "
-            "sex varchar(1), birth_date date, village_id varchar(13), occupation varchar(100), "
-            "occupation_group varchar(20), phone varchar(20), position varchar(20), warnings jsonb) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(f"COPY {STAGE_TABLE} FROM STDIN") as copy:
-            for r in valid:
-                copy.write_row(
-                    (r.nik, r.kk, r.name, r.sex, r.birth_date, r.village_code, r.occupation,
-                     importers.occupation_group(r.occupation, batch.kind), r.phone, r.position, Jsonb(r.warnings))
-                )  # fmt: skip
-
-
-def _upsert_participants(batch: EnrollmentBatch, valid: list, now) -> None:
+def _write_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> None:
     """New people are registered; a person already registered keeps their record (the checks made
-    sure they live in the batch's area)."""
+    sure they live in the batch's area). Everyone accepted becomes a pending member."""
     if connection.vendor == "postgresql":
-        table = Participant._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (nik, kk, name, sex, birth_date, village_id, occupation, occupation_group, "
-                "phone, kpj, created_at, updated_at) "
-                f"SELECT nik, kk, name, sex, birth_date, village_id, occupation, occupation_group, phone, '', %s, %s "
-                f"FROM {STAGE_TABLE} ON CONFLICT (nik) DO NOTHING",
-                [now, now],
-            )
+        _copy_rows(batch, valid, registered, now)
         return
     Participant.objects.bulk_create(
         [
@@ -233,29 +221,14 @@ def _upsert_participants(batch: EnrollmentBatch, valid: list, now) -> None:
                 phone=r.phone, created_at=now, updated_at=now,
             )
             for r in valid
+            if r.nik not in registered
         ],
         batch_size=2000,
-        ignore_conflicts=True,
     )  # fmt: skip
-
-
-def _insert_members(batch: EnrollmentBatch, valid: list, now) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {BatchMember._meta.db_table} (batch_id, participant_id, state, reason, position, "
-                "is_open, warnings, created_at, updated_at) "
-                f"SELECT %s, p.id, %s, '', t.position, true, t.warnings, %s, %s FROM {STAGE_TABLE} t "
-                f"JOIN {Participant._meta.db_table} p ON p.nik = t.nik",
-                [batch.pk, MemberState.PENDING, now, now],
-            )
-            cursor.execute(f"DROP TABLE {STAGE_TABLE}")
-        return
-    ids = {}
-    niks = [r.nik for r in valid]
-    for start in range(0, len(niks), importers.CHUNK):
-        chunk = niks[start : start + importers.CHUNK]
-        ids.update(Participant.objects.filter(nik__in=chunk).values_list("nik", "pk"))
+    ids = {nik: pk for nik, (pk, _village, _name) in registered.items()}
+    new = [r.nik for r in valid if r.nik not in registered]
+    for start in range(0, len(new), importers.CHUNK):
+        ids.update(Participant.objects.filter(nik__in=new[start : start + importers.CHUNK]).values_list("nik", "pk"))
     BatchMember.objects.bulk_create(
         [
             BatchMember(batch=batch, participant_id=ids[r.nik], position=r.position, warnings=r.warnings,
@@ -264,6 +237,43 @@ def _insert_members(batch: EnrollmentBatch, valid: list, now) -> None:
         ],
         batch_size=2000,
     )  # fmt: skip
+
+
+PARTICIPANT_COLUMNS = (
+    "id, nik, kk, name, sex, birth_date, village_id, occupation, occupation_group, phone, kpj, created_at, updated_at"
+)
+MEMBER_COLUMNS = "batch_id, participant_id, state, reason, position, is_open, warnings, created_at, updated_at"
+
+
+def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> None:
+    """PostgreSQL: the new people and the memberships by COPY straight into their tables, the new
+    people's ids taken from the table's sequence first. Django's bulk_create spent most of a
+    100,000-row import building SQL, and a staging table plus INSERT … SELECT wrote every row
+    twice (docs/performance.md, "Member import")."""
+    new = [r for r in valid if r.nik not in registered]
+    groups: dict[str, str] = {}
+    # wrap_database_errors: psycopg's COPY errors become Django's (IntegrityError) like a query's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        ids = {nik: pk for nik, (pk, _village, _name) in registered.items()}
+        if new:
+            # The sequence looked up once: pg_get_serial_sequence per row cost 0.3 s a 100,000.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Participant._meta.db_table])
+            (sequence,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(new)])
+            ids.update(zip((r.nik for r in new), (pk for (pk,) in cursor.fetchall()), strict=True))
+        with cursor.cursor.copy(f"COPY {Participant._meta.db_table} ({PARTICIPANT_COLUMNS}) FROM STDIN") as copy:
+            for r in new:
+                group = groups.get(r.occupation)
+                if group is None:
+                    group = groups[r.occupation] = importers.occupation_group(r.occupation, batch.kind)
+                copy.write_row(
+                    (ids[r.nik], r.nik, r.kk, r.name, r.sex, r.birth_date, r.village_code, r.occupation, group,
+                     r.phone, "", now, now)
+                )  # fmt: skip
+        with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({MEMBER_COLUMNS}) FROM STDIN") as copy:
+            for r in valid:
+                warnings = json.dumps(r.warnings) if r.warnings else "[]"
+                copy.write_row((batch.pk, ids[r.nik], MemberState.PENDING, "", r.position, True, warnings, now, now))
 
 
 def _import_activation(job: ImportJob) -> dict:

@@ -135,8 +135,9 @@ def test_concurrent_imports_put_a_person_in_one_open_batch_only(postgres, monkey
     real_check = importers.check_member_rows
 
     def check_then_wait(*args, **kwargs):
-        real_check(*args, **kwargs)
+        registered = real_check(*args, **kwargs)
         both_checked.wait(timeout=30)
+        return registered
 
     monkeypatch.setattr(importers, "check_member_rows", check_then_wait)
 

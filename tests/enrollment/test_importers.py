@@ -575,7 +575,8 @@ def test_a_crash_while_writing_adds_nothing_and_fails_the_job(officer, draft_bat
     job = services.import_create(
         actor=officer, batch_id=draft_batch.pk, filename="a.csv", content=rows_csv([member_row(1), member_row(2)])
     )
-    monkeypatch.setattr(imports_service, "_insert_members", crash)
+    # After both the people and the memberships are written.
+    monkeypatch.setattr(imports_service, "batch_refresh_totals", crash)
     # import_run records the failure and lets the exception through (the worker logs it).
     with pytest.raises(RuntimeError, match="disk full"):
         services.import_run(job_id=job.pk)
@@ -598,11 +599,47 @@ def test_a_unique_clash_while_writing_is_a_conflict_recorded_on_the_job(officer,
     job = services.import_create(
         actor=officer, batch_id=draft_batch.pk, filename="a.csv", content=rows_csv([member_row(1)])
     )
-    monkeypatch.setattr(imports_service, "_insert_members", clash)
+    write = imports_service._write_rows
+
+    def write_then_clash(*args, **kwargs):
+        write(*args, **kwargs)
+        clash()
+
+    # Clashes on the write and again on the write after the rows were checked once more.
+    monkeypatch.setattr(imports_service, "_write_rows", write_then_clash)
     job = services.import_run(job_id=job.pk)
     assert job.state == ImportState.FAILED
     assert "upload the file again" in job.message
     assert not Participant.objects.exists()
+    assert not BatchMember.objects.exists()
+
+
+def test_a_person_registered_by_another_upload_during_the_check_is_refused_and_the_rest_written(
+    officer, draft_batch, monkeypatch
+):
+    check = importers.check_member_rows
+
+    def check_then_someone_registers_row_1(rows, batch, **kwargs):
+        registered = check(rows, batch, **kwargs)
+        # Another upload commits this person meanwhile.
+        Participant.objects.create(
+            nik=make_nik(1), name="Warga Lain", sex="L", birth_date=dt.date(1990, 1, 1), village_id=VILLAGE
+        )
+        return registered
+
+    monkeypatch.setattr(importers, "check_member_rows", check_then_someone_registers_row_1)
+    job = import_rows(officer, draft_batch, [member_row(1), member_row(2)])
+    assert job.state == ImportState.DONE and (job.accepted, job.rejected) == (1, 1)
+    assert job.errors == [
+        {
+            "row": 2,
+            "column": "nik",
+            "message": "Registered by another upload while this file was being checked; upload the row again.",
+        }
+    ]
+    assert list(draft_batch.members.values_list("participant__nik", flat=True)) == [make_nik(2)]
+    draft_batch.refresh_from_db()
+    assert draft_batch.member_count == 1
 
 
 # --- Export ---------------------------------------------------------------------------------------
@@ -672,8 +709,9 @@ def test_terms_changed_while_the_rows_were_checked_add_nothing(officer, draft_ba
     check = importers.check_member_rows
 
     def check_then_change_terms(rows, batch, **kwargs):
-        check(rows, batch, **kwargs)
+        registered = check(rows, batch, **kwargs)
         type(batch).objects.filter(pk=batch.pk).update(funding_source=FundingSource.APBD)
+        return registered
 
     monkeypatch.setattr(importers, "check_member_rows", check_then_change_terms)
     job = import_rows(officer, draft_batch, [member_row(1)])
