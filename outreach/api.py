@@ -193,7 +193,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "used, or a client_id someone else used, is 409 (send a new event with a new client_id). A village "
         "outside your area, a date in the future or a negative attendance is 400 naming the field.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         data = _valid(self.get_serializer(data=request.data))
         event, created = services.event_log(actor=request.user, client_id=data["client_id"], data=_event_data(data))
         return self._answer(event.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -205,7 +205,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "after it was logged); afterwards a supervisor only (403 otherwise). Co-officers already on the event "
         "stay even if they work elsewhere now; those newly named must work in one of its villages.",
     )
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         event = self.get_object()
         data = _valid(self.get_serializer(event, data=request.data, partial=True))
         services.event_update(actor=request.user, event_id=event.pk, changes=_event_changes(data))
@@ -301,13 +301,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={201: LeadSerializer, **_errors(400, 403, 404)},
         description="A village outside your area, or an event you may not see, is 400 naming the field.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         data = _valid(self.get_serializer(data=request.data))
         lead = _as_api_fields(lambda: services.lead_create(actor=request.user, data=_lead_data(data)))
         return self._answer(lead.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: LeadSerializer, **_errors(400, 403, 404)})
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         lead = self.get_object()
         data = _valid(self.get_serializer(lead, data=request.data, partial=True))
         _as_api_fields(lambda: services.lead_update(actor=request.user, lead_id=lead.pk, data=_lead_data(data, lead)))
@@ -322,7 +322,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "your regions is 404; a batch of village officials is 400; a batch not in draft is 409.",
     )
     @action(detail=False, methods=["post"], url_path="add-to-batch", url_name="add-to-batch", **NO_FILTERS)
-    def add_to_batch(self, request):
+    def add_to_batch(self, request, **kwargs):
         data = _valid(LeadsToBatchSerializer(data=request.data))
         result = services.leads_add_to_batch(
             actor=request.user, lead_ids=list(dict.fromkeys(data["leads"])), batch_id=data["batch"]

@@ -138,7 +138,7 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={201: AllocationSerializer, **_errors(400, 403, 409)},
         description="Labour office of the regency. A second allocation for the same region, year and source is 409.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         data = _valid(AllocationSerializer, request.data)
         allocation = services.allocation_create(
             actor=request.user,
@@ -155,7 +155,7 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         description="Change the amount or the note (with a `reason` for the history). Below what approved "
         "batches have committed is 409; region, year and source cannot change.",
     )
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         allocation = self.get_object()
         data = _valid(AllocationSerializer, request.data, instance=allocation, partial=True)
         services.allocation_update(
@@ -244,7 +244,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={201: BatchSerializer, **_errors(400, 403)},
         description="A draft. Field officers and the labour office of the area.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -257,7 +257,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={200: BatchSerializer, **_errors(400, 403, 404, 409)},
         description="Change a draft's terms; members stay and are re-costed. The regency cannot change.",
     )
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         batch = self.get_object()
         data = _valid(
             BatchSerializer, request.data, instance=batch, partial=True, context=self.get_serializer_context()
@@ -275,32 +275,32 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_submit)
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def verify(self, request, pk=None):
+    def verify(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_verify)
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_approve)
 
     @extend_schema(**TRANSITION, description="Back to draft; `reason` is required.")
     @action(detail=True, methods=["post"], url_path="return", url_name="return", **NO_FILTERS)
-    def return_(self, request, pk=None):
+    def return_(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_return)
 
     @extend_schema(**TRANSITION, description="Final; `reason` is required.")
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def reject(self, request, pk=None):
+    def reject(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_reject)
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def cancel(self, request, pk=None):
+    def cancel(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_cancel)
 
     # Uploads: both go through tasks.import_submit, inline when small, to a worker when large.
@@ -329,7 +329,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "active with their card number, the others are rejected. Labour office.",
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], **NO_FILTERS)
-    def activate(self, request, pk=None):
+    def activate(self, request, pk=None, **kwargs):
         return self._upload(request, ImportKind.ACTIVATION)
 
     @extend_schema(
@@ -345,7 +345,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         parser_classes=[MultiPartParser, FormParser],
         **NO_FILTERS,
     )
-    def members_import(self, request, pk=None):
+    def members_import(self, request, pk=None, **kwargs):
         return self._upload(request, ImportKind.MEMBERS)
 
     # Reads about one batch.
@@ -357,13 +357,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(responses={200: BatchMemberSerializer(many=True), **_errors(404)})
     @action(detail=True, methods=["get"], **NO_FILTERS)
-    def members(self, request, pk=None):
+    def members(self, request, pk=None, **kwargs):
         batch = self.get_object()
         return self._page(selectors.batch_members(batch=batch), BatchMemberSerializer, regency_code=batch.regency_id)
 
     @extend_schema(responses={200: ImportJobSerializer(many=True), **_errors(404)})
     @action(detail=True, methods=["get"], **NO_FILTERS)
-    def imports(self, request, pk=None):
+    def imports(self, request, pk=None, **kwargs):
         return self._page(selectors.batch_imports(batch=self.get_object()), ImportJobSerializer)
 
     @extend_schema(
@@ -374,7 +374,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(
         detail=True, methods=["get"], url_path=r"imports/(?P<job_id>[0-9]+)", url_name="import-status", **NO_FILTERS
     )
-    def import_status(self, request, pk=None, job_id=None):
+    def import_status(self, request, pk=None, job_id=None, **kwargs):
         job = selectors.batch_imports(batch=self.get_object()).filter(pk=job_id).first()
         if job is None:
             raise Http404(_("Not found."))
@@ -382,7 +382,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(responses={200: AuditEventSerializer(many=True), **_errors(404)})
     @action(detail=True, methods=["get"], **NO_FILTERS)
-    def history(self, request, pk=None):
+    def history(self, request, pk=None, **kwargs):
         return self._page(selectors.batch_history(batch=self.get_object()), AuditEventSerializer)
 
     @extend_schema(
@@ -400,7 +400,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "approved or active batches only.",
     )
     @action(detail=True, methods=["get"], **NO_FILTERS)
-    def export(self, request, pk=None):
+    def export(self, request, pk=None, **kwargs):
         batch = self.get_object()
         kind = _valid(ExportQuerySerializer, request.query_params)["as"]
         export = services.batch_export(actor=request.user, batch_id=batch.pk, fmt=kind)

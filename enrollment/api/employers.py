@@ -243,7 +243,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         description="Register an employer (labour office of its regency, administrators). `name` and `village` "
         "are required. A taken NPP or NIB is 409.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         data = _valid(EmployerCreateSerializer(data=request.data))
         employer = services.employer_create(actor=request.user, data=dict(data))
         return self._answer(employer.pk, status.HTTP_201_CREATED)
@@ -254,7 +254,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         description="Change the fields given (labour office of the employer's regency, administrators); the "
         "findings are derived again. An employer does not move to another regency.",
     )
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         employer = self.get_object()
         data = _valid(EmployerWriteSerializer(data=request.data, partial=True))
         services.employer_update(actor=request.user, employer_id=employer.pk, changes=dict(data))
@@ -276,7 +276,7 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parser_classes=[MultiPartParser, FormParser],
         **NO_FILTERS,
     )
-    def import_(self, request):
+    def import_(self, request, **kwargs):
         data = _valid(EmployerImportSerializer(data=request.data))
         region = scope.get_region_or_404(request.user, data["regency"])
         upload = data["file"]
@@ -335,7 +335,7 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         description="Open a case for one of the employer's current findings (labour office of its regency). "
         "An employer outside your regions is 404; a finding it does not have, or one with a case open, is 409.",
     )
-    def create(self, request):
+    def create(self, request, **kwargs):
         data = _valid(CaseOpenSerializer(data=request.data))
         employer = selectors.employers_visible_to(request.user).filter(pk=data["employer"]).first()
         if employer is None:
@@ -357,7 +357,7 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         "`document_number`.",
     )
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def steps(self, request, pk=None):
+    def steps(self, request, pk=None, **kwargs):
         case = self.get_object()
         data = _valid(CaseStepSerializer(data=request.data))
         services.case_step_record(
@@ -378,7 +378,7 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         "(PU) in the coverage of the employer's village on the closing day.",
     )
     @action(detail=True, methods=["post"], **NO_FILTERS)
-    def close(self, request, pk=None):
+    def close(self, request, pk=None, **kwargs):
         case = self.get_object()
         data = _valid(CaseCloseSerializer(data=request.data))
         services.case_close(
