@@ -23,6 +23,28 @@ class Pagination(PageNumberPagination):
     max_page_size = 1000
 
 
+class PersonalDataLog:
+    """For viewsets whose answers may show full NIKs: their serializers note whom they showed in
+    full (`context["personal_shown"]`) and one audit event records it after a successful answer
+    (`ucj.services.personal_data_viewed`)."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not hasattr(self, "_personal_shown"):
+            self._personal_shown = []
+        context["personal_shown"] = self._personal_shown
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        shown = getattr(self, "_personal_shown", None)
+        if shown and 200 <= response.status_code < 300:
+            from ucj.services import personal_data_viewed
+
+            personal_data_viewed(actor=request.user, where=request.get_full_path(), participant_ids=shown)
+        return response
+
+
 def exception_handler(exc, context):
     """Every error is JSON with a `detail`; per-field or per-row specifics go in `errors`.
 

@@ -51,6 +51,27 @@ def audit_record(*, actor, action: str, target, region_code: str | None = None, 
     )
 
 
+PERSONAL_VIEW = "personal.view"
+PERSONAL_VIEW_IDS = 500  # people listed in one event (a page or an API answer holds far fewer)
+
+
+def personal_data_viewed(*, actor, where: str, participant_ids, region_code: str | None = None, target=None):
+    """Who was shown full NIKs (and phone numbers and birth dates) of whom, and where: one audit
+    event per page or API answer that showed any (issue 9). Exports of full NIKs are recorded by
+    the export itself (`batch.export`). Nothing is recorded when nobody's data was shown."""
+    ids = sorted(set(participant_ids))
+    if not ids:
+        return None
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=PERSONAL_VIEW,
+        target_type=target._meta.label_lower if target is not None else "enrollment.participant",
+        target_id=str(target.pk) if target is not None else "",
+        region_id=region_code,
+        data={"where": where[:200], "count": len(ids), "participants": ids[:PERSONAL_VIEW_IDS]},
+    )
+
+
 # --- Regions ------------------------------------------------------------------------------------
 
 _LEVEL_OF_TYPE = {

@@ -47,7 +47,7 @@ from enrollment.serializers import (
     ReasonSerializer,
     UploadSerializer,
 )
-from ucj.api_base import ErrorSerializer
+from ucj.api_base import ErrorSerializer, PersonalDataLog
 from ucj.errors import ValidationFailed
 
 ERRORS = {
@@ -88,7 +88,7 @@ class ParticipantFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(list=extend_schema(responses={200: ParticipantSerializer(many=True), **_errors(400)}))
-class ParticipantViewSet(viewsets.ReadOnlyModelViewSet):
+class ParticipantViewSet(PersonalDataLog, viewsets.ReadOnlyModelViewSet):
     """People in the user's regions. NIK and phone are masked unless the user's role needs them
     (the labour office and administrators)."""
 
@@ -225,7 +225,7 @@ NO_FILTERS = {"filter_backends": []}
     list=extend_schema(responses={200: BatchSerializer(many=True), **_errors(400)}),
     retrieve=extend_schema(responses={200: BatchSerializer, **_errors(404)}),
 )
-class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BatchViewSet(PersonalDataLog, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Collective enrollments and their life cycle: draft → submitted → verified → approved →
     active, with return, reject and cancel. `allowed_actions` lists what the user may do now."""
 

@@ -24,6 +24,7 @@ from enrollment.services import allocation_for, may_edit, premium_monthly
 from ucj import scope
 from ucj.errors import ApplicationError
 from ucj.models import ROOT_CODE, AuditEvent, Role
+from ucj.services import PERSONAL_VIEW
 
 # --- Scoped querysets -----------------------------------------------------------------------------
 
@@ -125,8 +126,12 @@ def batch_can_edit(*, user, batch: EnrollmentBatch) -> bool:
 
 
 def batch_history(*, batch: EnrollmentBatch) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(target_type=batch._meta.label_lower, target_id=str(batch.pk)).select_related(
-        "actor"
+    """What happened to the batch; who looked at its members' full NIKs is the access log's
+    (`personal.view`, read in the admin), not the batch's story."""
+    return (
+        AuditEvent.objects.filter(target_type=batch._meta.label_lower, target_id=str(batch.pk))
+        .exclude(action=PERSONAL_VIEW)
+        .select_related("actor")
     )
 
 

@@ -54,6 +54,12 @@ class PersonalDataMixin:
         user = _user(self)
         return user is not None and scope.may_see_personal_data(user, region_code)
 
+    def _shown(self, participant_id: int) -> None:
+        """Note a person whose NIK this answer shows in full (PersonalDataLog records them)."""
+        shown = self.context.get("personal_shown")
+        if shown is not None:
+            shown.append(participant_id)
+
 
 # --- Participants ---------------------------------------------------------------------------------
 
@@ -103,7 +109,10 @@ class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_nik(self, obj: Participant) -> str:
-        return obj.nik if self._full(obj.village_id) else mask_nik(obj.nik)
+        if self._full(obj.village_id):
+            self._shown(obj.pk)
+            return obj.nik
+        return mask_nik(obj.nik)
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_birth_date(self, obj: Participant):
@@ -348,7 +357,10 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_nik(self, obj: BatchMember) -> str:
         nik = obj.participant.nik
-        return nik if self._full(self._batch_regency(obj)) else mask_nik(nik)
+        if self._full(self._batch_regency(obj)):
+            self._shown(obj.participant_id)
+            return nik
+        return mask_nik(nik)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone(self, obj: BatchMember) -> str:

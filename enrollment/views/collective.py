@@ -42,6 +42,7 @@ from enrollment.models import (
 from ucj import scope
 from ucj.errors import ApplicationError
 from ucj.models import Role, regency_code
+from ucj.services import personal_data_viewed
 
 BATCHES_PER_PAGE = 50
 MEMBERS_PER_PAGE = 100
@@ -167,6 +168,14 @@ def batch_detail(request, pk):
         member.nik_shown = _masked(personal, member.participant.nik, mask_nik)
         member.phone_shown = _masked(personal, member.participant.phone, mask_phone)
         member.birth_shown = _birth(personal, member.participant.birth_date)
+    if personal:
+        personal_data_viewed(
+            actor=user,
+            where=request.get_full_path(),
+            participant_ids=[m.participant_id for m in members],
+            region_code=batch.regency_id,
+            target=batch,
+        )
     actions = selectors.batch_actions_for(user=user, batch=batch)
     can_edit = selectors.batch_can_edit(user=user, batch=batch)
     closed = batch.state in (BatchState.REJECTED, BatchState.CANCELLED)
@@ -434,10 +443,14 @@ def participant_list(request):
         batch_ids = {m.batch_id for p in page for m in p.memberships.all()}
         # A membership links to its batch only where the user may open that batch.
         openable = set(selectors.batches_visible_to(user).filter(pk__in=batch_ids).values_list("pk", flat=True))
+        shown = []
         for person in page:
             personal = scope.may_see_personal_data(user, person.village_id)
             person.nik_shown = _masked(personal, person.nik, mask_nik)
             person.phone_shown = _masked(personal, person.phone, mask_phone)
             person.birth_shown = _birth(personal, person.birth_date)
             person.membership_rows = [(m, m.batch_id in openable) for m in person.memberships.all()]
+            if personal:
+                shown.append(person.pk)
+        personal_data_viewed(actor=user, where=request.get_full_path(), participant_ids=shown)
     return render(request, "enrollment/participant_list.html", {"form": form, "page": page})
