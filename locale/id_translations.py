@@ -1388,4 +1388,12 @@ ID = {
     "Headline (CSV)": "Ringkasan (CSV)",
     "Figure": "Angka",
     "Value": "Nilai",
+    "Registered by another upload while this file was being checked; upload the row again.": "Sudah didaftarkan oleh unggahan lain saat berkas ini diperiksa; unggah baris ini lagi.",
+    "The database cannot be reached at the moment. Please try again in a minute.": "Basis data sedang tidak dapat dijangkau. Silakan coba lagi dalam satu menit.",
+    "Try again in a minute": "Coba lagi dalam satu menit",
+    "The database cannot be reached at the moment, so nothing was saved. Please try again in a minute.": "Basis data sedang tidak dapat dijangkau, jadi tidak ada yang disimpan. Silakan coba lagi dalam satu menit.",
+    "UCJ vulnerable workers by occupation": "Pekerja rentan UCJ menurut pekerjaan",
+    "UCJ participants by segment": "Peserta UCJ menurut segmen",
+    "coverage baseline": "dasar cakupan",
+    "coverage baselines": "dasar cakupan",
 }

@@ -1,9 +1,13 @@
 """Pages of the core: home per role and the region browser. Every page needs a login (the
 LoginRequiredMiddleware denies by default) and reads regions through `ucj.scope`."""
 
+import sys
+
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from ucj import scope, selectors
@@ -94,8 +98,26 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+# Seconds a client is asked to wait when the database cannot be reached (a restart takes a few).
+RETRY_AFTER_SECONDS = 10
+
+
 @login_not_required
 def server_error(request):
+    """500, or 503 with Retry-After when the database cannot be reached (a restart, a failover):
+    the request changed nothing, and trying again shortly is the right thing to do. Both pages
+    render without the database (no request context)."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        if _wants_json(request):
+            response = JsonResponse(
+                {"detail": _("The database cannot be reached at the moment. Please try again in a minute.")},
+                status=503,
+            )
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if _wants_json(request):
         return JsonResponse({"detail": _("Server error. The team has been notified; please try again.")}, status=500)
-    return render(request, "500.html", status=500)
+    # No request context: its processors read the database, which may be what failed.
+    return HttpResponse(render_to_string("500.html"), status=500)

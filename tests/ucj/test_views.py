@@ -1,9 +1,11 @@
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import formats, translation
 
 from tests.factories import UserFactory, user_with
+from ucj import scope
 from ucj.models import CoverageSnapshot, Region, Role, WorkforceEstimate
 
 PAGES = ["/", "/regions/", "/regions/35.26/", "/regions/51.03/", "/accounts/password/", "/admin/"]
@@ -218,3 +220,23 @@ def test_even_the_administrator_cannot_edit_regions_or_the_audit_history(client,
     assert response.status_code == 403
     assert Region.objects.get(code="35.26").name == "Kabupaten Bangkalan"
     assert client.get("/admin/ucj/auditevent/add/").status_code == 403
+
+
+@pytest.mark.parametrize(("path", "json"), [("/", False), ("/api/v1/regions/35.26/", True)])
+def test_a_database_that_cannot_be_reached_is_a_503_asking_to_try_again(client, clerk, monkeypatch, path, json):
+    """A restart or failover of PostgreSQL in the middle of a request: 503 with Retry-After (on
+    pages and in the API), not a 500 that says the team was notified of a bug."""
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    client.force_login(clerk)
+    client.raise_request_exception = False
+    monkeypatch.setattr(scope, "assignments_of", unreachable)
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    if json:
+        assert "cannot be reached" in response.json()["detail"] or "tidak dapat" in response.json()["detail"]
+    else:
+        assert b"Connection refused" not in response.content
