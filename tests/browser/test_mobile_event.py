@@ -1,17 +1,24 @@
-"""A field officer logs a village visit through the mobile form in a real browser: headless
-Chromium (Debian's package, driven by Playwright) at a 360-pixel-wide phone viewport against a
-live server. Screenshots of each step land in tests/artifacts/.
+"""A field officer on a phone, in a real browser: logs a village visit through the mobile form,
+and (issue 9's first journey) logs a socialisation session, adds two people met there as leads
+and puts both into a draft batch. Headless Chromium (Debian's package, driven by Playwright) at
+a 360-pixel-wide phone viewport against a live server. Screenshots of each step land in
+tests/artifacts/.
 
 Without /usr/bin/chromium the test skips with a message, except in CI (UCJ_REQUIRE_SERVICES=1),
 where a missing browser is a failure."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
-from outreach.models import EventKind, EventVillage, OutreachEvent
+from enrollment import services as enrollment
+from enrollment.models import BatchMember
+from outreach.models import EventKind, EventVillage, Lead, OutreachEvent
 from tests.conftest import services_required
+from tests.enrollment.conftest import make_nik
 from tests.factories import PASSWORD, user_with
 from ucj.models import Role
 
@@ -133,3 +140,64 @@ def test_a_missing_browser_skips_locally_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("UCJ_REQUIRE_SERVICES", "1")
     with pytest.raises(pytest.fail.Exception, match="not found"):
         _require_browser()
+
+
+def test_field_officer_logs_a_socialisation_and_puts_two_leads_into_a_draft_batch(
+    committed_db, live_server, browser_page
+):
+    """Issue 9's first journey: a socialisation session logged on a phone, two people met there
+    added as leads, and both put into the officer's draft batch from the lead list."""
+    officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="petugas")
+    today = timezone.localdate()
+    batch = enrollment.batch_create(
+        actor=officer,
+        terms=enrollment.BatchTerms(
+            kind="vulnerable_workers", regency_code="35.26", funding_source="dbhcht", year=today.year,
+            period_start=today, period_end=dt.date(today.year, 12, 31),
+        ),
+    )  # fmt: skip
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "petugas")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#log-event")
+
+    page.click("#log-event")
+    page.wait_for_url("**/events/new/")
+    page.click("label[for=kind-socialisation]")
+    page.check(f'input[value="{VILLAGE}"]')
+    page.fill("#id_farmers", "30")
+    page.fill("#id_notes", "Sosialisasi BPJS Ketenagakerjaan bersama kelompok tani")
+    page.click("#save-event")
+    page.wait_for_url("**/events/*/")
+    shot(page, "leads-1-event")
+
+    people = [("Siti Aminah", make_nik(1, sex="P"), "081234500001"), ("Abdul Rozak", make_nik(2), "081234500002")]
+    page.click("#add-lead")
+    for i, (name, nik, phone) in enumerate(people):
+        page.wait_for_selector("#id_name")
+        assert fits_the_phone(page)
+        page.fill("#id_name", name)
+        page.fill("#id_nik", nik)
+        page.fill("#id_phone", phone)
+        page.fill("#id_occupation", "petani tembakau")
+        if i == 0:
+            shot(page, "leads-2-lead-form")
+        with page.expect_navigation():
+            page.click(f"button[name=then][value={'another' if i == 0 else 'done'}]")
+    assert Lead.objects.count() == 2
+
+    page.goto(f"{live_server.url}/leads/?tab=all")
+    for lead in Lead.objects.all():
+        page.check(f"#lead-{lead.pk}")
+    page.select_option("#batch", str(batch.pk))
+    assert fits_the_phone(page)
+    shot(page, "leads-3-ticked")
+    with page.expect_navigation():
+        page.click("#to-batch button[type=submit], button[form=to-batch]")
+    shot(page, "leads-4-added")
+    assert page.inner_text("#added-title .badge").strip() == "2"
+    assert sorted(BatchMember.objects.filter(batch=batch).values_list("participant__nik", flat=True)) == sorted(
+        nik for _name, nik, _phone in people
+    )
