@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ucj.middleware.ContentSecurityPolicy",
     # Last: turns a lockout after repeated failed logins into its page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -279,6 +280,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSP_EXEMPT_PATHS = ["/api/docs/"]  # Swagger UI's page runs an inline script (ucj.middleware)
 
 LOGGING = {
     "version": 1,

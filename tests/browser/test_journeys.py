@@ -16,7 +16,14 @@ from playwright.sync_api import sync_playwright
 
 from enrollment import services
 from enrollment.models import BatchMember, BatchState, EnrollmentBatch, MemberState
-from tests.browser.test_mobile_event import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_browser
+from tests.browser.test_mobile_event import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    _require_browser,
+    watch_csp,
+)
 from tests.coverage.conftest import BANGKALAN, counts, workforce
 from tests.enrollment.conftest import make_nik, member_row, rows_csv
 from tests.factories import PASSWORD, user_with
@@ -37,8 +44,10 @@ def desk_page(monkeypatch):
         context = browser.new_context(viewport=DESKTOP, locale="id-ID", timezone_id="Asia/Jakarta")
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
+        refused = watch_csp(page)
         try:
             yield page
+            assert not refused, f"the Content-Security-Policy refused: {refused}"
         finally:
             context.close()
             browser.close()

@@ -66,11 +66,24 @@ def browser_page(monkeypatch):
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
+        refused = watch_csp(page)
         try:
             yield page
+            assert not refused, f"the Content-Security-Policy refused: {refused}"
         finally:
             context.close()
             browser.close()
+
+
+def watch_csp(page) -> list[str]:
+    """What the browser refuses under the Content-Security-Policy while the test runs (a script
+    or style the policy does not allow): the fixtures fail the test if anything was."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return refused
 
 
 def shot(page, name: str) -> None:

@@ -240,3 +240,11 @@ def test_a_database_that_cannot_be_reached_is_a_503_asking_to_try_again(client, 
         assert "cannot be reached" in response.json()["detail"] or "tidak dapat" in response.json()["detail"]
     else:
         assert b"Connection refused" not in response.content
+
+
+def test_pages_carry_a_content_security_policy_but_the_api_docs(client, clerk):
+    client.force_login(clerk)
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "Content-Security-Policy" in client.get("/api/v1/regions/35.26/")
+    assert "Content-Security-Policy" not in client.get("/api/docs/")
