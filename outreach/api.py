@@ -33,7 +33,7 @@ from outreach.serializers import (
     LeadsToBatchResultSerializer,
     LeadsToBatchSerializer,
 )
-from ucj.api_base import ErrorSerializer
+from ucj.api_base import ErrorSerializer, PersonalDataLog
 from ucj.errors import ValidationFailed
 from ucj.models import REGION_CODE_PATTERN, Region
 from ucj.scope import subtree_q
@@ -278,7 +278,7 @@ def _as_api_fields(call):
     list=extend_schema(responses={200: LeadSerializer(many=True), **_errors(400)}),
     retrieve=extend_schema(responses={200: LeadSerializer, **_errors(404)}),
 )
-class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LeadViewSet(PersonalDataLog, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """People met at events who may enroll, in the user's villages, by next follow-up date."""
 
     serializer_class = LeadSerializer

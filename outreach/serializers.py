@@ -322,6 +322,8 @@ class LeadSerializer(PersonalDataMixin, serializers.ModelSerializer):
             data["phone"] = mask_phone(instance.phone)
             # The hidden digits of a masked NIK are the birth date: the year only.
             data["birth_date"] = None
+        elif instance.nik:
+            self._shown(instance.pk, "lead")
         return data
 
     def get_birth_year(self, obj: Lead) -> int | None:

@@ -43,7 +43,8 @@ from outreach.forms import (
 from outreach.models import ATTENDANCE_GROUPS, EventKind, EventVillage, Lead, OutreachEvent
 from ucj import scope
 from ucj.errors import ApplicationError, Conflict
-from ucj.models import Region, Role
+from ucj.models import Region, Role, regency_code
+from ucj.services import personal_data_viewed
 
 EVENTS_PER_PAGE = 30
 LEADS_PER_PAGE = 50
@@ -329,6 +330,14 @@ def _lead_or_404(request, pk) -> Lead:
 def lead_detail(request, pk):
     lead = _lead_or_404(request, pk)
     _lead_rows(request.user, [lead])
+    if lead.nik and _sees_personal_data(request.user, lead):
+        personal_data_viewed(
+            actor=request.user,
+            where=request.get_full_path(),
+            lead_ids=[lead.pk],
+            region_code=regency_code(lead.village_id),
+            target=lead,
+        )
     return render(request, "outreach/lead_detail.html", {"lead": lead, "may_edit": _may_edit_lead(request.user, lead)})
 
 

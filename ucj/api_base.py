@@ -25,8 +25,8 @@ class Pagination(PageNumberPagination):
 
 class PersonalDataLog:
     """For viewsets whose answers may show full NIKs: their serializers note whom they showed in
-    full (`context["personal_shown"]`) and one audit event records it after a successful answer
-    (`ucj.services.personal_data_viewed`)."""
+    full (`context["personal_shown"]`: ("participant" or "lead", id) pairs) and one audit event
+    records it after a successful answer (`ucj.services.personal_data_viewed`)."""
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -41,7 +41,12 @@ class PersonalDataLog:
         if shown and 200 <= response.status_code < 300:
             from ucj.services import personal_data_viewed
 
-            personal_data_viewed(actor=request.user, where=request.get_full_path(), participant_ids=shown)
+            personal_data_viewed(
+                actor=request.user,
+                where=request.get_full_path(),
+                participant_ids=[pk for kind, pk in shown if kind == "participant"],
+                lead_ids=[pk for kind, pk in shown if kind == "lead"],
+            )
         return response
 
 

@@ -55,20 +55,26 @@ PERSONAL_VIEW = "personal.view"
 PERSONAL_VIEW_IDS = 500  # people listed in one event (a page or an API answer holds far fewer)
 
 
-def personal_data_viewed(*, actor, where: str, participant_ids, region_code: str | None = None, target=None):
+def personal_data_viewed(
+    *, actor, where: str, participant_ids=(), lead_ids=(), region_code: str | None = None, target=None
+):
     """Who was shown full NIKs (and phone numbers and birth dates) of whom, and where: one audit
-    event per page or API answer that showed any (issue 9). Exports of full NIKs are recorded by
-    the export itself (`batch.export`). Nothing is recorded when nobody's data was shown."""
-    ids = sorted(set(participant_ids))
-    if not ids:
+    event per page or API answer that showed any (issue 9), naming the participants and the
+    leads (people met in the field) shown. Exports of full NIKs are recorded by the export
+    itself (`batch.export`). Nothing is recorded when nobody's data was shown."""
+    people = {"participants": sorted(set(participant_ids)), "leads": sorted(set(lead_ids))}
+    count = sum(len(ids) for ids in people.values())
+    if not count:
         return None
+    data = {"where": where[:200], "count": count}
+    data.update({kind: ids[:PERSONAL_VIEW_IDS] for kind, ids in people.items() if ids})
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=PERSONAL_VIEW,
         target_type=target._meta.label_lower if target is not None else "enrollment.participant",
         target_id=str(target.pk) if target is not None else "",
         region_id=region_code,
-        data={"where": where[:200], "count": len(ids), "participants": ids[:PERSONAL_VIEW_IDS]},
+        data=data,
     )
 
 

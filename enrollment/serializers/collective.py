@@ -54,11 +54,12 @@ class PersonalDataMixin:
         user = _user(self)
         return user is not None and scope.may_see_personal_data(user, region_code)
 
-    def _shown(self, participant_id: int) -> None:
-        """Note a person whose NIK this answer shows in full (PersonalDataLog records them)."""
+    def _shown(self, pk: int, kind: str = "participant") -> None:
+        """Note a person (a participant, or a lead) whose NIK this answer shows in full
+        (ucj.api_base.PersonalDataLog records them)."""
         shown = self.context.get("personal_shown")
         if shown is not None:
-            shown.append(participant_id)
+            shown.append((kind, pk))
 
 
 # --- Participants ---------------------------------------------------------------------------------

@@ -74,3 +74,26 @@ def test_masked_answers_log_nothing(api_client, client, officer, supervisor, bat
         client.get(f"/batches/{batch.pk}/")
         client.get("/participants/", {"q": "Warga"})
     assert views() == []
+
+
+def test_a_lead_shown_with_its_full_nik_is_logged_and_a_masked_one_is_not(
+    client, api_client, officer, clerk, supervisor
+):
+    from outreach import services as outreach
+
+    lead = outreach.lead_create(
+        actor=officer,
+        data=outreach.LeadData(name="Siti Aminah", village_code="35.26.02.2001", nik=make_nik(7, sex="P")),
+    )
+    client.force_login(supervisor)  # masked for a supervisor
+    assert make_nik(7, sex="P") not in client.get(lead.get_absolute_url()).content.decode()
+    client.force_login(clerk)
+    assert make_nik(7, sex="P") in client.get(lead.get_absolute_url()).content.decode()
+    api_client.force_authenticate(officer)  # the officer who met her
+    api_client.get("/api/v1/leads/?tab=all")
+    events = views()
+    assert [(e.actor, e.data.get("leads"), e.data.get("participants")) for e in events] == [
+        (clerk, [lead.pk], None),
+        (officer, [lead.pk], None),
+    ]
+    assert (events[0].target_type, events[0].region_id) == ("outreach.lead", "35.26")
