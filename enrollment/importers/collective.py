@@ -581,11 +581,14 @@ def parse_confirmation(sheet: Sheet) -> tuple[dict[str, tuple[int, str]], list[d
             errors.append({"row": number, "column": "nik", "message": str(exc)})
             continue
         raw = cell(cells, sheet.columns["kpj"])
-        kpj = (
-            str(int(raw))
-            if isinstance(raw, int | float) and not isinstance(raw, bool)
-            else text_cell(raw).replace(" ", "")
-        )
+        try:
+            kpj = (
+                str(int(raw))
+                if isinstance(raw, int | float) and not isinstance(raw, bool)
+                else text_cell(raw).replace(" ", "")
+            )
+        except (CellError, OverflowError, ValueError):  # a huge cell, an infinite number
+            kpj = ""
         if not re.fullmatch(r"\d{8,16}", kpj):
             errors.append({"row": number, "column": "kpj", "message": _("The KPJ card number must be 8 to 16 digits.")})
             continue

@@ -10,6 +10,7 @@ and never adds part of what it says it refused."""
 import csv
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -144,3 +145,88 @@ def test_a_unicode_text_export_of_excel_is_refused_with_a_reason(officer, englis
     job = _run(officer, batch, content.encode(encoding), "unicode.txt")
     _outcome_is_clean(job, batch)
     assert job.state == ImportState.FAILED and "neither CSV text nor" in job.message, job.message
+
+
+# --- The other importers: employers (all rows or none) and BPJS's confirmation --------------------
+
+employer_cell = st.one_of(
+    cell,
+    st.sampled_from(["35.26.02.2001", "51.03.01.1002", "manufaktur", "kecil", "MIKRO", "JKK, JKM, JHT", "1.873.899"]),
+    st.sampled_from(["9120001234567", "NN00000001", "12.345", "3,5", "-4", "1e9", "Rp 30.000.000"]),
+)
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(["labour_office", "bpjs"]),
+    rows=st.lists(st.lists(employer_cell, min_size=0, max_size=10), min_size=1, max_size=8),
+)
+def test_employer_lists_of_hostile_cells_are_refused_whole_or_imported(clerk, kind, rows):
+    """All rows or none: a file with any bad row is refused with the row, column and reason of
+    each, and the register is left as it was; never another exception."""
+    from enrollment.importers import EMPLOYER_HEADERS
+    from enrollment.models import Employer
+    from enrollment.services import employers_import
+    from ucj.errors import ValidationFailed
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([aliases[0] for aliases in EMPLOYER_HEADERS[kind].values()])
+    writer.writerows(rows)
+    before = sorted(Employer.objects.values_list("pk", "name", "reported_workers", "bpjs_workers"))
+    try:
+        employers_import(
+            actor=clerk, regency_code="35.26", kind=kind, content=out.getvalue().encode(), filename="wlkp.csv"
+        )
+    except ValidationFailed as exc:
+        assert exc.message
+        for detail in exc.details if isinstance(exc.details, list) else []:
+            assert detail.get("message"), detail
+        assert sorted(Employer.objects.values_list("pk", "name", "reported_workers", "bpjs_workers")) == before
+
+
+@FUZZ
+@given(
+    rows=st.lists(
+        st.lists(st.one_of(nik_like, hostile, st.text(alphabet="0123456789", max_size=18)), max_size=3), max_size=8
+    )
+)
+def test_bpjs_confirmations_of_hostile_cells_change_nothing_but_what_they_confirm(officer, clerk, allocation, rows):
+    """BPJS's confirmation: lines that cannot be used are listed and the batch activates with the
+    members it confirms (or the file fails whole); nobody is confirmed who is not on the batch."""
+    batch = new_batch(officer)
+    serials = [next(SERIALS) for _ in range(3)]  # new people each example: the database persists
+    job = _run(officer, batch, rows_csv_of_members(serials), "anggota.csv")
+    assert job.accepted == 3, job.errors
+    for step, actor in (
+        (services.batch_submit, officer),
+        (services.batch_verify, clerk),
+        (services.batch_approve, clerk),
+    ):
+        step(actor=actor, batch_id=batch.pk)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["nik", "kpj"])
+    writer.writerows(rows)
+    job = services.import_run(
+        job_id=services.import_create(
+            actor=clerk, batch_id=batch.pk, filename="bpjs.csv", content=out.getvalue().encode(), kind="activation"
+        ).pk
+    )
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.state in (ImportState.DONE, ImportState.FAILED)
+    members = BatchMember.objects.filter(batch=batch)
+    confirmed = {m.participant.nik for m in members if m.participant.kpj}
+    assert confirmed <= {make_nik(i) for i in serials}
+    if job.state == ImportState.FAILED:
+        assert job.message and batch.state == "approved"
+
+
+SERIALS = itertools.count(1000)
+
+
+def rows_csv_of_members(serials: list[int]) -> bytes:
+    from tests.enrollment.conftest import member_row, rows_csv
+
+    return rows_csv([member_row(i) for i in serials])
