@@ -154,7 +154,7 @@ def digits_cell(value, *, length: int, label: str) -> str:
             )
             % {"label": label, "text": text}
         )
-    if not re.fullmatch(rf"\d{{{length}}}", text):
+    if not re.fullmatch(rf"[0-9]{{{length}}}", text):  # [0-9]: \d would take Arabic-Indic digits too
         raise CellError(_("The %(label)s must be %(n)s digits.") % {"label": label, "n": length})
     return text
 
@@ -343,7 +343,7 @@ def nik_facts(nik: str, century: int) -> tuple[str, str, dt.date] | None:
     parse_nik would refuse it: then parse_nik says why. parse_nik builds a report of some fifteen
     fields and costs 14 µs; this costs 2 (tests/enrollment/test_member_cells.py checks that both
     agree on every kind of NIK)."""
-    if nik[12:] == "0000" or nik[:2] not in PROVINCES or nik[2:4] == "00" or nik[4:6] == "00":
+    if not nik.isascii() or nik[12:] == "0000" or nik[:2] not in PROVINCES or nik[2:4] == "00" or nik[4:6] == "00":
         return None
     day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = Sex.MALE
