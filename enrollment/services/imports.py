@@ -250,7 +250,9 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> No
     people's ids taken from the table's sequence first. Django's bulk_create spent most of a
     100,000-row import building SQL, and a staging table plus INSERT … SELECT wrote every row
     twice (docs/performance.md, "Member import")."""
-    new = [r for r in valid if r.nik not in registered]
+    # In NIK order, and the memberships in participant order: two uploads sharing new people then
+    # meet on the unique indexes in the same order, one waiting for the other, never deadlocked.
+    new = sorted((r for r in valid if r.nik not in registered), key=lambda r: r.nik)
     groups: dict[str, str] = {}
     # wrap_database_errors: psycopg's COPY errors become Django's (IntegrityError) like a query's.
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -271,7 +273,7 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> No
                      r.phone, "", now, now)
                 )  # fmt: skip
         with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({MEMBER_COLUMNS}) FROM STDIN") as copy:
-            for r in valid:
+            for r in sorted(valid, key=lambda r: ids[r.nik]):
                 warnings = json.dumps(r.warnings) if r.warnings else "[]"
                 copy.write_row((batch.pk, ids[r.nik], MemberState.PENDING, "", r.position, True, warnings, now, now))
 
