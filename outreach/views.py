@@ -330,7 +330,14 @@ def _lead_or_404(request, pk) -> Lead:
 def lead_detail(request, pk):
     lead = _lead_or_404(request, pk)
     _lead_rows(request.user, [lead])
-    if lead.nik and _sees_personal_data(request.user, lead):
+    if _sees_personal_data(request.user, lead):
+        _log_lead_shown(request, lead)
+    return render(request, "outreach/lead_detail.html", {"lead": lead, "may_edit": _may_edit_lead(request.user, lead)})
+
+
+def _log_lead_shown(request, lead: Lead) -> None:
+    """The lead's full NIK is on the page (its detail, or its form): the access log."""
+    if lead.nik:
         personal_data_viewed(
             actor=request.user,
             where=request.get_full_path(),
@@ -338,7 +345,6 @@ def lead_detail(request, pk):
             region_code=regency_code(lead.village_id),
             target=lead,
         )
-    return render(request, "outreach/lead_detail.html", {"lead": lead, "may_edit": _may_edit_lead(request.user, lead)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -347,7 +353,10 @@ def lead_edit(request, pk):
     user = request.user
     # Before anything is shown: the form holds the person's data.
     scope.require_role(user, *LOGGER_ROLES, region_code=lead.village_id)
-    form = LeadForm(request.POST or None, lead=lead, full=_sees_personal_data(user, lead))
+    full = _sees_personal_data(user, lead)
+    form = LeadForm(request.POST or None, lead=lead, full=full)
+    if full and request.method == "GET":
+        _log_lead_shown(request, lead)
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_update(actor=user, lead_id=lead.pk, data=form.data_for_service())

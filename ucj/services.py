@@ -52,7 +52,7 @@ def audit_record(*, actor, action: str, target, region_code: str | None = None, 
 
 
 PERSONAL_VIEW = "personal.view"
-PERSONAL_VIEW_IDS = 500  # people listed in one event (a page or an API answer holds far fewer)
+PERSONAL_VIEW_IDS = 1_000  # people listed in one event: the largest API page (ucj.api_base.Pagination)
 
 
 def personal_data_viewed(
