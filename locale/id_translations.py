@@ -1391,7 +1391,7 @@ ID = {
     "Registered by another upload while this file was being checked; upload the row again.": "Sudah didaftarkan oleh unggahan lain saat berkas ini diperiksa; unggah baris ini lagi.",
     "The database cannot be reached at the moment. Please try again in a minute.": "Basis data sedang tidak dapat dijangkau. Silakan coba lagi dalam satu menit.",
     "Try again in a minute": "Coba lagi dalam satu menit",
-    "The database cannot be reached at the moment, so nothing was saved. Please try again in a minute.": "Basis data sedang tidak dapat dijangkau, jadi tidak ada yang disimpan. Silakan coba lagi dalam satu menit.",
+    "The database cannot be reached at the moment. Please try again in a minute; if you were saving something, check afterwards that it was saved.": "Basis data sedang tidak dapat dijangkau. Silakan coba lagi dalam satu menit; jika Anda sedang menyimpan sesuatu, periksa kemudian apakah sudah tersimpan.",
     "UCJ vulnerable workers by occupation": "Pekerja rentan UCJ menurut pekerjaan",
     "UCJ participants by segment": "Peserta UCJ menurut segmen",
     "coverage baseline": "dasar cakupan",

@@ -4,7 +4,7 @@ LoginRequiredMiddleware denies by default) and reads regions through `ucj.scope`
 import sys
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -100,6 +100,21 @@ def not_found(request, exception=None):
 
 # Seconds a client is asked to wait when the database cannot be reached (a restart takes a few).
 RETRY_AFTER_SECONDS = 10
+# SQLSTATE classes and codes of a database that is down or cannot write for now: connection
+# exceptions (08), shutdown and crash (57P01-57P03), a read-only standby after a failover (25006).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "25006")
+
+
+def _database_unavailable(exc) -> bool:
+    """A failure of the database's availability, not of the request: a lost or refused
+    connection (InterfaceError, or an OperationalError without a server answer) or one of
+    _UNAVAILABLE_SQLSTATES. A deadlock or a statement timeout is not one."""
+    if not isinstance(exc, DatabaseError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 @login_not_required
@@ -107,7 +122,7 @@ def server_error(request):
     """500, or 503 with Retry-After when the database cannot be reached (a restart, a failover):
     the request changed nothing, and trying again shortly is the right thing to do. Both pages
     render without the database (no request context)."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    if _database_unavailable(sys.exc_info()[1]):
         if _wants_json(request):
             response = JsonResponse(
                 {"detail": _("The database cannot be reached at the moment. Please try again in a minute.")},

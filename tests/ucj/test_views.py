@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import InternalError, OperationalError
 from django.urls import reverse
 from django.utils import formats, translation
+from psycopg import errors as psycopg_errors
 
 from tests.factories import UserFactory, user_with
 from ucj import scope
@@ -248,3 +249,24 @@ def test_pages_carry_a_content_security_policy_but_the_api_docs(client, clerk):
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "Content-Security-Policy" in client.get("/api/v1/regions/35.26/")
     assert "Content-Security-Policy" not in client.get("/api/docs/")
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (psycopg_errors.ReadOnlySqlTransaction, 503),  # a standby after a failover
+        (psycopg_errors.AdminShutdown, 503),  # the server shutting down
+        (psycopg_errors.DeadlockDetected, 500),  # the request's own trouble: not "try again later"
+    ],
+)
+def test_only_an_unavailable_database_is_a_503(client, clerk, monkeypatch, error, status):
+    def fails(*args, **kwargs):
+        wrapped = (
+            InternalError("database error") if error is psycopg_errors.ReadOnlySqlTransaction else OperationalError("x")
+        )
+        raise wrapped from error("from the server")
+
+    client.force_login(clerk)
+    client.raise_request_exception = False
+    monkeypatch.setattr(scope, "assignments_of", fails)
+    assert client.get("/api/v1/regions/35.26/").status_code == status
