@@ -14,7 +14,6 @@ import re
 import uuid
 
 import pytest
-from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -224,8 +223,46 @@ SWEPT_MODELS = (
 
 
 def _state() -> dict:
-    """Every row of the swept tables, field by field: what a write that got through would change."""
-    return {m.__name__: [model_to_dict(o) for o in m.objects.order_by("pk")] for m in SWEPT_MODELS}
+    """Every row of the swept tables, every column: what a write that got through would change."""
+    return {m.__name__: list(m.objects.order_by("pk").values()) for m in SWEPT_MODELS}
+
+
+def _event_body(objects):
+    return {
+        "client_id": str(uuid.uuid4()), "kind": "socialisation", "date": timezone.localdate().isoformat(),
+        "villages": [VILLAGE if objects else "35.26.02.9999"], "attendance": {"farmers": 3},
+    }  # fmt: skip
+
+
+# Writes whose target is named in the body, not the path: (method, path, body with Bangkalan's
+# objects or with missing ones, who in Bangkalan gets past the scope with the same body).
+BODY_WRITES = {
+    "api:event-list": ("post", "/api/v1/events/", _event_body, "officer"),
+    "api:lead-list": (
+        "post", "/api/v1/leads/",
+        lambda o: {"name": "Warga Baru", "village": VILLAGE if o else "35.26.02.9999"}, "officer",
+    ),
+    "api:lead-add-to-batch": (
+        "post", "/api/v1/leads/add-to-batch/",
+        lambda o: {"leads": [o["lead"].pk if o else MISSING_PK], "batch": o["batch"].pk if o else MISSING_PK},
+        "officer",
+    ),
+    "api:compliance-case-list": (
+        "post", "/api/v1/compliance-cases/",
+        lambda o: {"employer": o["employer"].pk if o else MISSING_PK, "finding": "pds_workers"}, "clerk",
+    ),
+    "outreach:leads-to-batch": (
+        "post", "/leads/to-batch/",
+        lambda o: {"lead": [o["lead"].pk if o else MISSING_PK], "batch": o["batch"].pk if o else MISSING_PK},
+        "officer",
+    ),
+}  # fmt: skip
+
+
+def _send(client, method, path, body):
+    if path.startswith("/api/"):
+        return getattr(client, method)(path, body, format="json")
+    return getattr(client, method)(path, body)
 
 
 def _value(name: str, group: str, objects: dict | None):
@@ -280,6 +317,31 @@ def test_no_user_of_another_regency_reads_or_changes_anything_of_bangkalan(bangk
                     problems.append(f"{where}: {status}")
                 body = response.content.decode("utf-8", "replace")
                 problems += [f"{where}: shows {secret!r}" for secret in (NAME, NIK, DECREE) if secret in body]
+        for method, path, make_body, _insider in BODY_WRITES.values():
+            response = _send(client, method, path, make_body(bangkalan))
+            expected = _send(client, method, path, make_body(None)).status_code
+            where = f"{role} {method.upper()} {path} naming Bangkalan's objects"
+            if response.status_code != expected or response.status_code < 300 or response.status_code >= 500:
+                problems.append(f"{where}: {response.status_code} (missing ones: {expected})")
+            body_text = response.content.decode("utf-8", "replace")
+            problems += [f"{where}: shows {secret!r}" for secret in (NAME, NIK, DECREE) if secret in body_text]
     assert not problems, "\n".join(problems)
     assert _state() == before, "a refused request changed Bangkalan's data"
     assert set(answers) <= {403, 404, 405}, {status: sorted(names) for status, names in answers.items()}
+
+
+@pytest.mark.django_db
+def test_the_writes_named_in_a_body_reach_their_object_for_a_user_of_bangkalan(bangkalan, officer, clerk):
+    """The bodies BODY_WRITES sends are real requests: the same body from a user of Bangkalan
+    gets past the scope (a success, or a refusal about the object itself), so the outsiders'
+    refusals above are refusals of the region, not of a malformed body."""
+    users = {"officer": officer, "clerk": clerk}
+    for name, (method, path, make_body, insider) in BODY_WRITES.items():
+        client = APIClient()
+        client.force_login(users[insider])
+        response = _send(client, method, path, make_body(bangkalan))
+        assert response.status_code not in (400, 403, 404) and response.status_code < 500, (
+            name,
+            response.status_code,
+            response.content[:300],
+        )
