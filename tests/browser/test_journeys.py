@@ -12,19 +12,11 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from enrollment import services
 from enrollment.models import BatchMember, BatchState, EnrollmentBatch, MemberState
-from tests.browser.test_mobile_event import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    _require_browser,
-    watch_csp,
-)
-from tests.coverage.conftest import BANGKALAN, counts, workforce
+from tests.browser.test_mobile_event import ARTIFACTS, chromium_page
+from tests.coverage.conftest import BANGKALAN, bangkalan_batch_to_activate
 from tests.enrollment.conftest import make_nik, member_row, rows_csv
 from tests.factories import PASSWORD, user_with
 from ucj.coverage import engine
@@ -36,21 +28,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def desk_page(monkeypatch):
     """An office screen in headless Chromium, in Indonesian."""
-    _require_browser()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's ORM calls beside Playwright
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=DESKTOP, locale="id-ID", timezone_id="Asia/Jakarta")
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        refused = watch_csp(page)
-        try:
-            yield page
-            assert not refused, f"the Content-Security-Policy refused: {refused}"
-        finally:
-            context.close()
-            browser.close()
+    yield from chromium_page(monkeypatch, viewport=DESKTOP)
 
 
 def shot(page, journey: str, name: str) -> None:
@@ -134,30 +112,7 @@ def test_labour_office_fixes_a_member_list_and_takes_the_batch_to_active(
 
 def test_a_supervisor_sees_the_coverage_move_on_the_progress_page(committed_db, live_server, desk_page):
     user_with(Role.SUPERVISOR, "35", username="pengawas")
-    officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="petugas")
-    clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
-    today = timezone.localdate()
-    workforce(BANGKALAN, 500_000)
-    counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
-    services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
-    batch = services.batch_create(
-        actor=officer,
-        terms=services.BatchTerms(
-            kind="vulnerable_workers", regency_code=BANGKALAN, funding_source="dbhcht", year=today.year,
-            period_start=today, period_end=dt.date(today.year, 12, 31),
-        ),
-    )  # fmt: skip
-    services.import_run(
-        job_id=services.import_create(
-            actor=officer, batch_id=batch.pk, filename="a.csv", content=rows_csv([member_row(i) for i in range(1, 4)])
-        ).pk
-    )
-    for step, actor in (
-        (services.batch_submit, officer),
-        (services.batch_verify, clerk),
-        (services.batch_approve, clerk),
-    ):
-        step(actor=actor, batch_id=batch.pk)
+    batch, _officer, clerk = bangkalan_batch_to_activate(3)
     engine.recalculate_all()
 
     page = desk_page

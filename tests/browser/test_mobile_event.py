@@ -46,9 +46,10 @@ def _require_browser():
     pytest.skip(message)
 
 
-@pytest.fixture
-def browser_page(monkeypatch):
-    """A phone-sized page in headless Chromium."""
+def chromium_page(monkeypatch, **context_options):
+    """A page in headless Chromium, in Indonesian and Jakarta's time, with `context_options`
+    (the viewport...), for a fixture to yield. Fails the test if the Content-Security-Policy
+    refused anything meanwhile."""
     _require_browser()
     # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the test,
     # not by the live server's own thread) would otherwise refuse to run.
@@ -56,14 +57,7 @@ def browser_page(monkeypatch):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(
-            viewport=PHONE,
-            has_touch=True,
-            is_mobile=True,
-            device_scale_factor=2,
-            locale="id-ID",
-            timezone_id="Asia/Jakarta",
-        )
+        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **context_options)
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         refused = watch_csp(page)
@@ -73,6 +67,12 @@ def browser_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A phone-sized page in headless Chromium."""
+    yield from chromium_page(monkeypatch, viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
 
 
 def watch_csp(page) -> list[str]:

@@ -16,15 +16,14 @@ from rest_framework.test import APIClient
 
 from enrollment import services
 from enrollment.models import BatchMember
-from tests.coverage.conftest import BANGKALAN, DAY, VILLAGE, counts, workforce
+from tests.coverage.conftest import BANGKALAN, DAY, VILLAGE, bangkalan_batch_to_activate, counts, workforce
 from tests.enrollment.conftest import import_rows, make_nik, member_row, new_batch
 from tests.enrollment.test_concurrency import run_together
-from tests.factories import user_with
 from tests.workers import real_worker, require_redis_and_postgres, wait_until_ready, worker_output
 from ucj import tasks
 from ucj.celery import app as celery_app
 from ucj.coverage import engine
-from ucj.models import ROOT_CODE, CoverageSchedule, CoverageSnapshot, Region, Role, StaleRegion
+from ucj.models import ROOT_CODE, CoverageSchedule, CoverageSnapshot, Region, StaleRegion
 from ucj.services import COVERAGE_TASK, coverage_mark_stale, coverage_schedule, coverage_schedule_row
 
 CHAIN = [VILLAGE, "35.26.02", BANGKALAN, "35", ROOT_CODE]
@@ -205,18 +204,8 @@ def test_an_activation_through_the_api_reaches_the_national_snapshot_through_a_r
     recalculation, and the worker writes new snapshots of the village, its district, regency,
     province and the national root."""
     require_redis_and_postgres()
-    officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="officer")
-    clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
     today = timezone.localdate()
-    workforce(BANGKALAN, 500_000)
-    counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
-    services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
-    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
-    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
-    import_rows(officer, batch, [member_row(i) for i in range(1, 5)])
-    services.batch_submit(actor=officer, batch_id=batch.pk)
-    services.batch_verify(actor=clerk, batch_id=batch.pk)
-    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    batch, _officer, clerk = bangkalan_batch_to_activate(4)
     confirmation = io.BytesIO(
         ("nik,kpj\r\n" + "".join(f"{make_nik(i)},2300000000{i}\r\n" for i in range(1, 5))).encode()
     )

@@ -25,7 +25,7 @@ from enrollment import services
 from enrollment.models import BatchMember, BatchState, ImportJob, ImportState, Participant
 from enrollment.tasks import import_run, import_submit
 from tests import workers
-from tests.coverage.conftest import BANGKALAN, counts, workforce
+from tests.coverage.conftest import BANGKALAN, bangkalan_batch_to_activate
 from tests.enrollment.conftest import make_nik, member_row, new_batch, rows_csv
 from tests.factories import user_with
 from tests.workers import real_worker, require_redis_and_postgres, wait_until_ready, worker_output
@@ -95,23 +95,8 @@ def backend_waiting_on_a_lock(conn, table_hint: str) -> bool:
     return row[0] > 0
 
 
-def approved_batch(people: int = 3):
-    officer = user_with(Role.FIELD_OFFICER, "35.26.02", username="officer")
-    clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
-    today = timezone.localdate()
-    workforce(BANGKALAN, 500_000)
-    counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
-    services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
-    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
-    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
-    services.import_run(
-        job_id=services.import_create(
-            actor=officer, batch_id=batch.pk, filename="a.csv",
-            content=rows_csv([member_row(i) for i in range(1, people + 1)]),
-        ).pk
-    )  # fmt: skip
-    services.batch_submit(actor=officer, batch_id=batch.pk)
-    services.batch_verify(actor=clerk, batch_id=batch.pk)
+def verified_batch(people: int = 3):
+    batch, _officer, clerk = bangkalan_batch_to_activate(people, approve=False)
     return batch, clerk
 
 
@@ -127,7 +112,7 @@ def national_counts(n: int) -> bool:
 
 
 def test_with_redis_down_approval_and_activation_commit_and_coverage_catches_up_after(services_up, caplog):
-    batch, clerk = approved_batch(3)
+    batch, clerk = verified_batch(3)
     subprocess.run(["redis-cli", "-p", redis_port(), "shutdown", "nosave"], check=False, capture_output=True)
     try:
         assert not redis_answers()
@@ -157,7 +142,7 @@ def test_with_redis_down_approval_and_activation_commit_and_coverage_catches_up_
 
 
 def test_a_worker_killed_in_the_middle_of_a_recalculation_leaves_the_next_run_correct(services_up):
-    batch, clerk = approved_batch(3)
+    batch, clerk = verified_batch(3)
     services.batch_approve(actor=clerk, batch_id=batch.pk)
     with real_worker("coverage") as (worker, log):
         wait_until_ready(worker, log)
