@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ucj.errors import ApplicationError
+from ucj.services import personal_data_viewed
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -39,8 +40,6 @@ class PersonalDataLog:
         response = super().finalize_response(request, response, *args, **kwargs)
         shown = getattr(self, "_personal_shown", None)
         if shown and 200 <= response.status_code < 300:
-            from ucj.services import personal_data_viewed
-
             personal_data_viewed(
                 actor=request.user,
                 where=request.get_full_path(),

@@ -38,13 +38,16 @@ log = logging.getLogger(__name__)
 User = get_user_model()
 
 
-def audit_record(*, actor, action: str, target, region_code: str | None = None, reason: str = "", data=None):
-    """Record who did what to which object. Call it inside the transaction of the change."""
+def audit_record(
+    *, actor, action: str, target, region_code: str | None = None, reason: str = "", data=None, target_type=None
+):
+    """Record who did what to which object. Call it inside the transaction of the change.
+    `target` None with a `target_type`: about objects of that kind, not one of them."""
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
+        target_type=target._meta.label_lower if target is not None else target_type,
+        target_id=str(target.pk) if target is not None else "",
         region_id=region_code,
         reason=reason or "",
         data=data or {},
@@ -68,12 +71,12 @@ def personal_data_viewed(
         return None
     data = {"where": where[:200], "count": count}
     data.update({kind: ids[:PERSONAL_VIEW_IDS] for kind, ids in people.items() if ids})
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    return audit_record(
+        actor=actor,
         action=PERSONAL_VIEW,
-        target_type=target._meta.label_lower if target is not None else "enrollment.participant",
-        target_id=str(target.pk) if target is not None else "",
-        region_id=region_code,
+        target=target,
+        target_type="enrollment.participant",
+        region_code=region_code,
         data=data,
     )
 
