@@ -425,6 +425,30 @@ def test_the_full_rebuild_agrees_with_the_incremental_recalculation(bangkalan_fi
     assert rebuilt == touched
 
 
+def test_a_full_rebuild_counts_today_and_the_bpjs_days_in_one_scan_of_the_members(
+    bangkalan_figures, batch_in_state, monkeypatch
+):
+    counts(JATIM, 9_000_000, pu=6_000_000, bpu=3_000_000, as_of=FIGURE_DAY)
+    counts(SOCAH, 5_000, pu=3_000, bpu=2_000, as_of=FIGURE_DAY - dt.timedelta(days=30))
+    _members_around_the_figure(batch_in_state)
+    engine.recalculate_stale(day=DAY)  # region by region: counted per region and day
+    expected = {s.region_id: values(s) for s in CoverageSnapshot.objects.filter(is_current=True)}
+    monkeypatch.setattr(engine, "ROLLUP_FROM", 1)  # every BPJS day rolled up from the villages
+    scans = []
+    scan = engine.enrollment_selectors.coverage_active_by_village
+
+    def counted(**kwargs):
+        scans.append(sorted(kwargs["days"]))
+        return scan(**kwargs)
+
+    monkeypatch.setattr(engine.enrollment_selectors, "coverage_active_by_village", counted)
+    engine.recalculate_all(day=DAY)
+    assert scans == [sorted({DAY, FIGURE_DAY, FIGURE_DAY - dt.timedelta(days=30)})]
+    rebuilt = {s.region_id: values(s) for s in CoverageSnapshot.objects.filter(region_id__in=expected)}
+    assert rebuilt == expected
+    assert current(BANGKALAN).ucj_change == 1
+
+
 def test_a_mark_made_during_the_run_is_kept_for_the_next(monkeypatch, bangkalan_figures):
     coverage_mark_stale(region_codes=[VILLAGE], reason="test")
     real = engine._recalculate

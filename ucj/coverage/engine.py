@@ -24,10 +24,13 @@ it read, so a mark made meanwhile waits for the next run.
 import dataclasses
 import datetime as dt
 import json
+import operator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, FilteredRelation, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, FilteredRelation, Max, Min, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from enrollment import selectors as enrollment_selectors
@@ -37,12 +40,14 @@ from ucj.models import (
     CoverageSnapshot,
     CoverageTarget,
     MembershipCount,
+    OccupationGroup,
     Region,
     StaleRegion,
     WorkforceEstimate,
 )
 
 SEGMENTS = ("pu", "bpu", "jakon", "pmi")
+OCCUPATIONS = tuple(OccupationGroup.values)
 LEVELS_UP = (4, 3, 2, 1, 0)
 CHUNK = 2_000  # codes per IN list, well under SQLite's variable limit
 # pg_advisory_xact_lock key: "UCJ" + 1. Serialises recalculations across workers.
@@ -220,17 +225,11 @@ def _compute_level(
         # count that day's people, so such a parent counts its members (and stores no sums).
         for parent in _parents_of_newer(level, None if codes is None else regions, day):
             children_ucj[parent] = {"segments": None, "occupations": None}
-    village_ucj = (
-        enrollment_selectors.coverage_active_by_village(day=day, village_codes=None if codes is None else regions)
-        if level == 4
-        else {}
-    )
-    if level == 4:
-        # Workers employers registered when a compliance case closed count as wage earners (PU).
-        added = enrollment_selectors.compliance_pu_by_village(day=day, village_codes=None if codes is None else regions)
-        for code, workers in added.items():
-            segments = village_ucj.setdefault(code, {"segments": {}, "occupations": {}})["segments"]
-            segments["pu"] = segments.get("pu", 0) + workers
+    village_ucj = {}
+    if level == 4 and codes is None and villages_on is not None:
+        village_ucj = _every_village_on(day, villages_on)
+    elif level == 4:
+        village_ucj = _village_counts([day], regions)[day]
     # UCJ's people counting on the day, per segment and per occupation; None: not known.
     ucj_now: dict[str, dict] = {
         code: village_ucj.get(code, {"segments": {}, "occupations": {}})
@@ -328,22 +327,52 @@ def _count_on(day: dt.date, codes: list[str], villages_on: dict) -> dict[str, di
         return out
     wanted = set(codes)
     out = {code: {} for code in codes}
-    villages = villages_on.get(day)
-    if villages is None:
-        villages = villages_on[day] = {
-            village: counts["segments"]
-            for village, counts in enrollment_selectors.coverage_active_by_village(day=day).items()
-        }
-        for village, workers in enrollment_selectors.compliance_pu_by_village(day=day).items():
-            segments = villages.setdefault(village, {})
-            segments["pu"] = segments.get("pu", 0) + workers
-    for village, segments in villages.items():
+    for village, counts in _every_village_on(day, villages_on).items():
+        segments = counts["segments"]
         for code in (village, *ancestors_of(village)):
             if code in wanted:
                 total = out[code]
                 for segment, n in segments.items():
                     total[segment] = total.get(segment, 0) + n
     return out
+
+
+def _village_counts(days: list[dt.date], codes: list[str] | None) -> dict:
+    """{day: {village: {"segments": {...}, "occupations": {...}}}}: UCJ's people counting on each
+    day in the given villages (None: every village), from the members in one scan, and the
+    workers of compliance cases closed by then, who count as wage earners (PU)."""
+    out = enrollment_selectors.coverage_active_by_village(days=days, village_codes=codes)
+    for day, villages in out.items():
+        for code, workers in enrollment_selectors.compliance_pu_by_village(day=day, village_codes=codes).items():
+            segments = villages.setdefault(code, {"segments": {}, "occupations": {}})["segments"]
+            segments["pu"] = segments.get("pu", 0) + workers
+    return out
+
+
+def _every_village_on(day: dt.date, villages_on: dict) -> dict:
+    """_village_counts of every village on `day`, kept in `villages_on` for the run's other
+    levels; the first call of a full rebuild also counts the BPJS days that its levels will roll
+    up (_rollup_days), in the same scan of the members."""
+    if day not in villages_on:
+        days = [day, *(d for d in _rollup_days(day) if d != day and d not in villages_on)] if not villages_on else [day]
+        villages_on.update(_village_counts(days, None))
+    return villages_on[day]
+
+
+def _rollup_days(day: dt.date) -> set[dt.date]:
+    """The BPJS days before `day` that a full rebuild counts every village on (_count_on): those
+    of the newest count of at least ROLLUP_FROM regions of one level."""
+    newest = (
+        MembershipCount.objects.filter(as_of__lte=day)
+        .values_list("region_id", "region__level")
+        .annotate(as_of=Max("as_of"))
+        .order_by()
+    )
+    regions: dict[tuple[int, dt.date], int] = {}
+    for _code, level, as_of in newest:
+        if as_of < day:
+            regions[level, as_of] = regions.get((level, as_of), 0) + 1
+    return {as_of for (_level, as_of), n in regions.items() if n >= ROLLUP_FROM}
 
 
 def _change(code: str, since: dt.date, day: dt.date) -> dict[str, int]:
@@ -429,7 +458,8 @@ def _parents_of_newer(level: int, codes: list[str] | None, day: dt.date) -> set[
 def _children_ucj(level: int, codes: list[str] | None) -> dict[str, dict]:
     """Per parent: the sums of its children's current UCJ counts, {"segments": {...},
     "occupations": {...}}, each None when a child's snapshot predates that count (NULL: unknown,
-    not zero). Parents whose children count nobody are left out. One query per 2,000 parents."""
+    not zero). Parents whose children count nobody are left out. Summed in the database, key by
+    key (segments, occupation groups): one query per 2,000 parents."""
     base = CoverageSnapshot.objects.filter(is_current=True).filter(
         Q(ucj_active__gt=0) | Q(ucj_segments__isnull=True) | Q(occupations__isnull=True)
     )
@@ -438,17 +468,31 @@ def _children_ucj(level: int, codes: list[str] | None) -> dict[str, dict]:
         if codes is None
         else [base.filter(region__parent_id__in=chunk) for chunk in _chunks(codes)]
     )
+    sums = {
+        (name, key): Sum(Cast(KT(f"{field}__{key}"), BigIntegerField()))
+        for name, field, keys in (("segments", "ucj_segments", SEGMENTS), ("occupations", "occupations", OCCUPATIONS))
+        for key in keys
+    }
+    aliases = {f"{name}_{key}": aggregate for (name, key), aggregate in sums.items()}
     out: dict[str, dict] = {}
     for qs in querysets:
-        rows = qs.values_list("region__parent_id", "ucj_segments", "occupations").order_by()
-        for parent, *figures in rows:
-            total = out.setdefault(parent, {"segments": {}, "occupations": {}})
-            for name, counts in zip(("segments", "occupations"), figures, strict=True):
-                if counts is None:
+        rows = (
+            qs.values("region__parent_id")
+            .order_by()
+            .annotate(
+                segments_unknown=Count("pk", filter=Q(ucj_segments__isnull=True)),
+                occupations_unknown=Count("pk", filter=Q(occupations__isnull=True)),
+                **aliases,
+            )
+        )
+        for row in rows:
+            total = out[row["region__parent_id"]] = {"segments": {}, "occupations": {}}
+            for name, key in sums:
+                if (n := row[f"{name}_{key}"]) is not None:
+                    total[name][key] = n
+            for name in ("segments", "occupations"):
+                if row[f"{name}_unknown"]:
                     total[name] = None
-                elif total[name] is not None:
-                    for key, n in counts.items():
-                        total[name][key] = total[name].get(key, 0) + n
     return out
 
 
@@ -494,15 +538,14 @@ def _store_copy(snapshots: list["SnapshotValues"], day: dt.date) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.snapshot_stage")
         cursor.execute(f"CREATE TEMPORARY TABLE snapshot_stage AS SELECT {listed} FROM {table} WITH NO DATA")
+        stored = operator.itemgetter(*STORED_FIELDS)
+        json_at = [i for i, name in enumerate(STORED_FIELDS) if name in JSON_FIELDS]
         with cursor.cursor.copy(f"COPY snapshot_stage ({listed}) FROM STDIN") as copy:
             for snapshot in snapshots:
-                values = vars(snapshot)
-                copy.write_row(
-                    [
-                        json.dumps(values[name]) if name in JSON_FIELDS and values[name] is not None else values[name]
-                        for name in STORED_FIELDS
-                    ]
-                )
+                row = list(stored(vars(snapshot)))
+                for i in json_at:
+                    row[i] = _json_text(row[i])
+                copy.write_row(row)
         cursor.execute(
             f"UPDATE {table} s SET is_current = false FROM snapshot_stage t "
             "WHERE s.region_id = t.region_id AND s.is_current AND s.date < %s",
@@ -522,6 +565,18 @@ def _store_copy(snapshots: list["SnapshotValues"], day: dt.date) -> None:
         cursor.execute("DROP TABLE pg_temp.snapshot_stage")
 
 
+def _json_text(value) -> str | None:
+    """A snapshot's JSON figure as text for COPY: most villages' are empty."""
+    if value is None:
+        return None
+    if not value:
+        return "{}" if type(value) is dict else "[]"
+    return _encode(value)
+
+
+_encode = json.JSONEncoder(check_circular=False).encode  # json.dumps without its per-call setup
+
+
 # --- The arithmetic -------------------------------------------------------------------------------
 
 
@@ -536,10 +591,11 @@ class SnapshotValues:
 
     def __init__(self, *, region_id: str, date: dt.date, computed_at):
         self.region_id, self.date, self.computed_at, self.is_current = region_id, date, computed_at, True
-        for name in COMPUTED_FIELDS[2:]:
-            setattr(self, name, None)
-        self.ucj_active = 0
+        self.__dict__.update(_BLANK)
         self.sources, self.missing = [], []
+
+
+_BLANK = {**dict.fromkeys(COMPUTED_FIELDS[2:]), "ucj_active": 0}
 
 
 def snapshot_compute(
