@@ -538,7 +538,9 @@ def query_kind(sql: str) -> str:
     if '"ucj_staleregion"' in sql:
         return "stale marks: delete" if sql.startswith("DELETE") else "stale marks: read"
     if '"enrollment_batchmember"' in sql:
-        return "UCJ change since BPJS figure" if "FILTER" in sql else "UCJ active per village"
+        # Counting per village (on one day or several, one COUNT … FILTER per day) or a region's change.
+        counting = '"on_0"' in sql or "FILTER" not in sql
+        return "UCJ active per village" if counting else "UCJ change since BPJS figure"
     for table, kind in (
         ("ucj_workforceestimate", "facts: workforce"),
         ("ucj_coveragetarget", "facts: target"),
