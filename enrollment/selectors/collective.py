@@ -241,6 +241,7 @@ def coverage_active_by_village(*, days, village_codes=None) -> dict:
     vulnerable-workers batches by their occupation group (those without one are left out). One
     grouped query per 2,000 villages, whatever the number of days (a full rebuild counts today and
     BPJS's day in one scan of the members); `village_codes=None` means every village."""
+    days = list(dict.fromkeys(days))
     counting = [Q(covered_from__lte=day, covered_until__gte=day) for day in days]
     members = _counted_members().filter(reduce(operator.or_, counting))
     chunks = [None] if village_codes is None else _code_chunks(village_codes)

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -463,6 +463,16 @@ def test_the_first_rebuild_renews_the_snapshots_statistics_and_later_ones_do_not
             engine.recalculate_all(day=DAY)
     assert [q["sql"] for q in first if q["sql"].startswith("ANALYZE")] == ["ANALYZE ucj_coveragesnapshot"]
     assert not [q["sql"] for q in second if q["sql"].startswith("ANALYZE")]
+
+
+def test_a_region_has_one_current_snapshot_in_the_database_itself(bangkalan_figures):
+    engine.recalculate_regions([BANGKALAN], day=DAY)
+    row = current(BANGKALAN)
+    row.pk, row.date = None, DAY - dt.timedelta(days=1)
+    # The partial unique index snapshot_one_current, which altering the region's foreign key once
+    # dropped on PostgreSQL (migration ucj 0010 makes it again).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
 
 
 def test_a_mark_made_during_the_run_is_kept_for_the_next(monkeypatch, bangkalan_figures):

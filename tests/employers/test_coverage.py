@@ -85,6 +85,22 @@ def test_workers_stay_counted_where_the_case_closed_when_the_employer_moves(cler
     assert compliance_pu_change(region_code=OTHER_DISTRICT_VILLAGE.rsplit(".", 1)[0], since=FIGURE_DAY, day=DAY) == 0
 
 
+@pytest.mark.parametrize("rollup_from", [engine.ROLLUP_FROM, 1])
+def test_a_full_rebuild_counts_the_workers_once_on_each_day(clerk, employer, make_employer, monkeypatch, rollup_from):
+    workforce(REGENCY, 500_000)
+    counts(REGENCY, 71_500, pu=41_000, bpu=30_500, as_of=FIGURE_DAY)
+    close_with_workers(clerk, employer, 4, FIGURE_DAY - dt.timedelta(days=5))  # in BPJS's count
+    neighbour = make_employer(name="PT Tetangga", village=VILLAGE, bpjs_workers=5, bpjs_wages=15_000_000)
+    close_with_workers(clerk, neighbour, 3, FIGURE_DAY + dt.timedelta(days=1))  # after it
+    # 1: BPJS's day rolled up from every village, counted in the same scan as today.
+    monkeypatch.setattr(engine, "ROLLUP_FROM", rollup_from)
+    engine.recalculate_all(day=DAY)
+    regency = current(REGENCY)
+    assert (regency.pu, regency.ucj_change, regency.ucj_active) == (41_003, 3, 7)
+    assert current(VILLAGE).ucj_segments == {"pu": 7}
+    assert CoverageBaseline.objects.get(region_id=REGENCY, date=FIGURE_DAY).segments == {"pu": 4}
+
+
 def test_only_pwbd_and_pds_workers_cases_count_their_workers_as_pu(clerk, employer):
     case = close_with_workers(clerk, employer, 4, FIGURE_DAY + dt.timedelta(days=1))
     assert compliance_pu_by_village(day=DAY) == {VILLAGE: 4}

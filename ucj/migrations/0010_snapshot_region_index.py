@@ -3,6 +3,12 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+# On PostgreSQL, AlterField(db_index=False) drops every single-column index on region_id that is
+# not in Meta.indexes, and that includes the partial unique index behind the snapshot_one_current
+# constraint (one current snapshot per region). It is made again here when missing; SQLite, which
+# rebuilds the table, keeps it.
+ONE_CURRENT = 'CREATE UNIQUE INDEX IF NOT EXISTS "snapshot_one_current" ON "ucj_coveragesnapshot" ("region_id") WHERE "is_current"'
+
 
 class Migration(migrations.Migration):
 
@@ -16,4 +22,5 @@ class Migration(migrations.Migration):
             name='region',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='coverage_snapshots', to='ucj.region', verbose_name='region'),
         ),
+        migrations.RunSQL(ONE_CURRENT, reverse_sql=migrations.RunSQL.noop),
     ]
