@@ -531,8 +531,6 @@ def query_kind(sql: str) -> str:
         return "snapshots: retire yesterday's"
     if "snapshot_stage" in sql:
         return "snapshots: temporary table for COPY"
-    if sql.startswith(("ANALYZE", "SELECT reltuples")):
-        return "snapshots: statistics"
     if "ucj_coveragebaseline" in sql:
         return "baselines (UCJ on BPJS's day)"
     if '"ucj_staleregion"' in sql:
@@ -880,7 +878,7 @@ def server_times(queries: "QueryLog") -> dict[str, list]:
     out: dict[str, list] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params, seconds, _cpu in queries.queries:
-            if "snapshot_stage" in sql or sql.startswith(("ANALYZE", "SELECT reltuples")):
+            if "snapshot_stage" in sql:
                 # The engine's temporary table is gone after its run: the measured time stands in
                 # (these statements carry no parameters, so it is nearly all the server's).
                 entry = out.setdefault(query_kind(sql), [0, 0.0])

@@ -5,8 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from enrollment.models import BatchMember, MemberState
@@ -449,20 +448,6 @@ def test_a_full_rebuild_counts_today_and_the_bpjs_days_in_one_scan_of_the_member
     rebuilt = {s.region_id: values(s) for s in CoverageSnapshot.objects.filter(region_id__in=expected)}
     assert rebuilt == expected
     assert current(BANGKALAN).ucj_change == 1
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
-def test_the_first_rebuild_renews_the_snapshots_statistics_and_later_ones_do_not():
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE ucj_coveragesnapshot")  # taken while the table is empty
-        with CaptureQueriesContext(connection) as first:
-            written = engine.recalculate_all(day=DAY).regions
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'ucj_coveragesnapshot'::regclass")
-        assert cursor.fetchone()[0] >= written == Region.objects.count()
-        with CaptureQueriesContext(connection) as second:
-            engine.recalculate_all(day=DAY)
-    assert [q["sql"] for q in first if q["sql"].startswith("ANALYZE")] == ["ANALYZE ucj_coveragesnapshot"]
-    assert not [q["sql"] for q in second if q["sql"].startswith("ANALYZE")]
 
 
 def test_a_region_has_one_current_snapshot_in_the_database_itself(bangkalan_figures):

@@ -165,23 +165,7 @@ def recalculate_all(*, day: dt.date | None = None) -> Result:
             result.regions += written
         _consume(marks)
         result.stale = len(marks)
-    _renew_statistics(result.regions)
     return result
-
-
-def _renew_statistics(written: int) -> None:
-    """PostgreSQL: ANALYZE the snapshots when their statistics count fewer rows than a rebuild
-    just wrote (taken while the table was empty, as on a new installation). Until autovacuum came
-    by, the one-village runs planned their joins on an empty table and scanned every snapshot:
-    300 ms instead of 16. Later rebuilds skip it (an ANALYZE of a year's history takes a second)."""
-    if connection.vendor != "postgresql":
-        return
-    table = CoverageSnapshot._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
-        (counted,) = cursor.fetchone()
-        if counted < written:
-            cursor.execute(f"ANALYZE {table}")
 
 
 def _with_ancestors(codes: set[str]) -> set[str]:
