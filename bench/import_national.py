@@ -211,7 +211,7 @@ def measure_copy(people: list[dict], *, with_members: bool = False) -> dict:
 
     from enrollment.models import EnrollmentBatch
 
-    now = timezone.now()
+    now = timezone.now().isoformat()  # as the import sends it: text, formatted once
     columns = ["nik", "kk", "name", "sex", "birth_date", "village_id", "occupation", "occupation_group", "phone",
                "kpj", "created_at", "updated_at"]  # fmt: skip
     rows = [

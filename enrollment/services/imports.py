@@ -254,6 +254,8 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> No
     # meet on the unique indexes in the same order, one waiting for the other, never deadlocked.
     new = sorted((r for r in valid if r.nik not in registered), key=lambda r: r.nik)
     groups: dict[str, str] = {}
+    # The time as text, once: psycopg formatting a datetime per cell cost 0.5 s of 100,000 rows.
+    stamp = now.isoformat()
     # wrap_database_errors: psycopg's COPY errors become Django's (IntegrityError) like a query's.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         ids = {nik: pk for nik, (pk, _village, _name) in registered.items()}
@@ -270,12 +272,14 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now) -> No
                     group = groups[r.occupation] = importers.occupation_group(r.occupation, batch.kind)
                 copy.write_row(
                     (ids[r.nik], r.nik, r.kk, r.name, r.sex, r.birth_date, r.village_code, r.occupation, group,
-                     r.phone, "", now, now)
+                     r.phone, "", stamp, stamp)
                 )  # fmt: skip
         with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({MEMBER_COLUMNS}) FROM STDIN") as copy:
             for r in sorted(valid, key=lambda r: ids[r.nik]):
                 warnings = json.dumps(r.warnings) if r.warnings else "[]"
-                copy.write_row((batch.pk, ids[r.nik], MemberState.PENDING, "", r.position, True, warnings, now, now))
+                copy.write_row(
+                    (batch.pk, ids[r.nik], MemberState.PENDING, "", r.position, True, warnings, stamp, stamp)
+                )
 
 
 def _import_activation(job: ImportJob) -> dict:

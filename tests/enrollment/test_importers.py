@@ -9,6 +9,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from enrollment import importers, services
@@ -156,6 +157,21 @@ def test_a_bad_row_is_reported_and_the_good_one_added(officer, draft_batch, fmt,
     assert_one_bad_row(job, draft_batch, column=column, contains=message)
     draft_batch.refresh_from_db()
     assert (draft_batch.member_count, draft_batch.total_cost) == (1, PREMIUM * 7)
+
+
+def test_imported_people_and_memberships_carry_the_time_of_the_import(officer, draft_batch):
+    before = timezone.now()
+    job = import_rows(officer, draft_batch, [member_row(1), member_row(2)])
+    assert job.accepted == 2
+    for member in draft_batch.members.select_related("participant"):
+        # On PostgreSQL the moment goes to the COPY as text, formatted once for every row.
+        for stamp in (
+            member.created_at,
+            member.updated_at,
+            member.participant.created_at,
+            member.participant.updated_at,
+        ):
+            assert before <= stamp <= job.finished_at and stamp.utcoffset() == dt.timedelta(0)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
