@@ -354,7 +354,9 @@ def _every_village_on(day: dt.date, villages_on: dict) -> dict:
     levels; the first call of a full rebuild also counts the BPJS days that its levels will roll
     up (_rollup_days), in the same scan of the members."""
     if day not in villages_on:
-        days = [day, *(d for d in _rollup_days(day) if d != day and d not in villages_on)] if not villages_on else [day]
+        days = [day]
+        if not villages_on:  # the run's first count: BPJS's days too, in the same scan
+            days += sorted(_rollup_days(day) - {day})
         villages_on.update(_village_counts(days, None))
     return villages_on[day]
 
@@ -459,7 +461,8 @@ def _children_ucj(level: int, codes: list[str] | None) -> dict[str, dict]:
     """Per parent: the sums of its children's current UCJ counts, {"segments": {...},
     "occupations": {...}}, each None when a child's snapshot predates that count (NULL: unknown,
     not zero). Parents whose children count nobody are left out. Summed in the database, key by
-    key (segments, occupation groups): one query per 2,000 parents."""
+    key: the segments and the occupation groups, the only keys snapshots are given (another key
+    would not be summed). One query per 2,000 parents."""
     base = CoverageSnapshot.objects.filter(is_current=True).filter(
         Q(ucj_active__gt=0) | Q(ucj_segments__isnull=True) | Q(occupations__isnull=True)
     )
