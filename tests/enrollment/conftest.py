@@ -148,3 +148,14 @@ def batch_in_state(officer, clerk, allocation):
         return batch
 
     return make
+
+
+def approve(batch, officer, clerk) -> None:
+    """Take a draft batch through submission (the field officer), verification and approval (the
+    labour office) by the services."""
+    for step, actor in (
+        (services.batch_submit, officer),
+        (services.batch_verify, clerk),
+        (services.batch_approve, clerk),
+    ):
+        step(actor=actor, batch_id=batch.pk)

@@ -20,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from enrollment import importers, services
 from enrollment.models import BatchMember, ImportState
-from tests.enrollment.conftest import EN_HEADERS, make_nik, new_batch
+from tests.enrollment.conftest import EN_HEADERS, approve, make_nik, new_batch
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 COLUMNS = set(importers.MEMBER_HEADERS) | {"file"}
@@ -198,12 +198,7 @@ def test_bpjs_confirmations_of_hostile_cells_change_nothing_but_what_they_confir
     serials = [next(SERIALS) for _ in range(3)]  # new people each example: the database persists
     job = _run(officer, batch, rows_csv_of_members(serials), "anggota.csv")
     assert job.accepted == 3, job.errors
-    for step, actor in (
-        (services.batch_submit, officer),
-        (services.batch_verify, clerk),
-        (services.batch_approve, clerk),
-    ):
-        step(actor=actor, batch_id=batch.pk)
+    approve(batch, officer, clerk)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["nik", "kpj"])

@@ -31,6 +31,7 @@ from tests.enrollment.conftest import (
     PREMIUM,
     VILLAGE,
     YEAR,
+    approve,
     audit_events,
     import_rows,
     make_nik,
@@ -668,12 +669,7 @@ def exported_batch(officer, clerk, allocation):
     rows += [member_row(i) for i in range(4, 8)]
     job = import_rows(officer, batch, rows)
     assert job.accepted == 7, job.errors
-    for step, actor in (
-        (services.batch_submit, officer),
-        (services.batch_verify, clerk),
-        (services.batch_approve, clerk),
-    ):
-        step(actor=actor, batch_id=batch.pk)
+    approve(batch, officer, clerk)
     return batch
 
 

@@ -30,6 +30,7 @@ from tests.enrollment.conftest import (
     PREMIUM,
     VILLAGE,
     YEAR,
+    approve,
     audit_events,
     import_rows,
     make_nik,
@@ -601,12 +602,7 @@ def test_only_the_labour_office_uploads_a_confirmation(batch_in_state, officer, 
 def test_cancelling_an_active_batch_marks_its_villages_stale(officer, clerk, allocation):
     batch = new_batch(officer)
     import_rows(officer, batch, [member_row(1), member_row(2, village=OTHER_VILLAGE), member_row(3)])
-    for step, actor in (
-        (services.batch_submit, officer),
-        (services.batch_verify, clerk),
-        (services.batch_approve, clerk),
-    ):
-        step(actor=actor, batch_id=batch.pk)
+    approve(batch, officer, clerk)
     services.batch_activate(
         actor=clerk, batch_id=batch.pk, confirmations={make_nik(i): (i + 1, f"2300000000{i}") for i in (1, 2, 3)}
     )
