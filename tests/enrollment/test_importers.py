@@ -6,9 +6,11 @@ add nothing; a crash while writing adds nothing either."""
 
 import csv
 import datetime as dt
+import gc
 import io
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
@@ -158,6 +160,16 @@ def test_a_bad_row_is_reported_and_the_good_one_added(officer, draft_batch, fmt,
     assert_one_bad_row(job, draft_batch, column=column, contains=message)
     draft_batch.refresh_from_db()
     assert (draft_batch.member_count, draft_batch.total_cost) == (1, PREMIUM * 7)
+
+
+def test_an_import_pauses_the_garbage_collector_and_lets_it_run_again(officer, draft_batch, monkeypatch):
+    seen = []
+    parse = importers.parse_member_rows
+    monkeypatch.setattr(importers, "parse_member_rows", lambda *a: seen.append(gc.isenabled()) or parse(*a))
+    job = import_rows(officer, draft_batch, [member_row(1)])
+    assert (job.accepted, seen, gc.isenabled()) == (1, [False], True)
+    job = run(officer, draft_batch, b"\x00\x01 not a sheet")
+    assert job.state == ImportState.FAILED and gc.isenabled()
 
 
 def test_imported_people_and_memberships_carry_the_time_of_the_import(officer, draft_batch):
@@ -657,6 +669,28 @@ def test_a_person_registered_by_another_upload_during_the_check_is_refused_and_t
     assert list(draft_batch.members.values_list("participant__nik", flat=True)) == [make_nik(2)]
     draft_batch.refresh_from_db()
     assert draft_batch.member_count == 1
+
+
+@pytest.mark.parametrize("reserved", ["as_read", "none"])
+def test_new_people_take_the_ids_reserved_while_the_file_was_read_or_fresh_ones(
+    officer, draft_batch, monkeypatch, reserved
+):
+    read = importers.registered_while
+    taken = []
+
+    def registered_while(niks, work, **kwargs):
+        registered, result, ids = read(niks, work, **kwargs)
+        taken.extend(ids)
+        return registered, result, ids if reserved == "as_read" else []
+
+    monkeypatch.setattr(importers, "registered_while", registered_while)
+    job = import_rows(officer, draft_batch, [member_row(1), _bad(2, sex="X"), member_row(3)])
+    assert (job.accepted, job.rejected) == (2, 1)
+    ids = list(Participant.objects.order_by("nik").values_list("id", flat=True))
+    if connection.vendor == "postgresql":
+        assert len(taken) == 3  # one per NIK read; the refused row's id stays unused
+        assert (ids == taken[:2]) is (reserved == "as_read")
+    assert list(draft_batch.members.order_by("participant__nik").values_list("participant_id", flat=True)) == ids
 
 
 # --- Export ---------------------------------------------------------------------------------------

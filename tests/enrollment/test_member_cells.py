@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lokal import parse_nik
 
 from enrollment import importers
-from enrollment.importers.collective import _member_readers, nik_facts
+from enrollment.importers.collective import _full_member_row, _member_readers, _quick_member_row, nik_facts
 from enrollment.models import Participant
 from ucj.sheets import MAX_CELL_CHARS, CellError, text_cell
 
@@ -102,3 +102,66 @@ def test_nik_facts_accept_what_parse_nik_accepts_and_read_the_same(nik, today):
         assert facts is None
     else:
         assert facts == (info.district_code, info.gender, dt.date.fromisoformat(info.birth_date))
+
+
+# --- Whole rows: the quick reader against the full one -----------------------------------------
+
+COLUMNS = ["nik", "name", "sex", "birth_date", "village_code", "occupation", "phone", "kk", "position"]
+
+
+@st.composite
+def member_rows(draw):
+    """A row of a member list as people write it — a NIK that agrees with the sex and birth date,
+    in some column order, with some optional columns left out — and then, often, a few cells
+    replaced by anything a spreadsheet can hold."""
+    present = [*COLUMNS[:5], *(name for name in COLUMNS[5:] if draw(st.booleans()))]
+    order = draw(st.permutations(present))
+    female = draw(st.booleans())
+    birth = draw(st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2026, 12, 5)))
+    nik = draw(st.sampled_from(["352602", "317101", "510101", "940101", "990101", "350001"]))
+    nik += f"{birth.day + 40 * female:02d}{birth:%m%y}" + draw(st.sampled_from(["0001", "0000", "9999"]))
+    written = {
+        "nik": nik,
+        "name": draw(st.sampled_from(["Siti Aminah", " Budi ", "", "x" * 151, "Ni Luh Putu Ayu"])),
+        "sex": draw(st.sampled_from(["P", "PEREMPUAN", "W"] if female else ["L", "LAKI-LAKI", "PRIA"]) | st.just("X")),
+        "birth_date": draw(
+            st.sampled_from([f"{birth:%d/%m/%Y}", birth.isoformat(), f"{birth:%d-%m-%Y}", f"{birth.day}/{birth:%m/%Y}"])
+        ),
+        "village_code": draw(st.sampled_from(["35.26.02.2001", "3526022001", "35.26.02.200"])),
+        "occupation": draw(st.sampled_from(["Petani", " Nelayan ", "", "y" * 101])),
+        "phone": draw(st.sampled_from(["081234567890", "", "+6281234567890", "(031) 123456", "12"])),
+        "kk": draw(st.sampled_from(["", "3526020101900001", "35260201", " "])),
+        "position": draw(st.sampled_from(["", "Kaur", "z" * 256])),
+    }
+    cells = [written[name] for name in order]
+    for index in draw(st.lists(st.integers(0, len(cells) - 1), max_size=2)):
+        cells[index] = draw(cells_strategy)
+    if draw(st.booleans()):
+        cells = cells[: draw(st.integers(0, len(cells)))]
+    return {name: i for i, name in enumerate(order)}, cells
+
+
+cells_strategy = cells
+
+
+@settings(max_examples=1500, deadline=None)
+@given(row=member_rows(), today=st.sampled_from([dt.date(2026, 12, 5), dt.date(2031, 1, 1)]))
+def test_the_quick_row_reader_gives_what_the_full_one_gives(row, today):
+    columns, cells = row
+    readers = [(name, columns[name], read) for name, read in _member_readers() if name in columns]
+    century = today.year % 100
+    quick = _quick_member_row(columns, century)(7, cells)
+    full = _full_member_row(7, cells, readers, False, century)
+    if quick is not None:
+        assert quick == full
+        assert not full.errors
+
+
+def test_a_row_written_the_common_way_takes_the_quick_reader():
+    columns = {name: i for i, name in enumerate(COLUMNS)}
+    row = ["3526024405900001", "Siti", "P", "04/05/1990", "35.26.02.2001", "Petani", "081234567890", "", ""]
+    quick = _quick_member_row(columns, 26)(2, row)
+    assert quick is not None
+    assert (quick.nik, quick.sex, quick.birth_date, quick.phone) == (row[0], "P", dt.date(1990, 5, 4), "+6281234567890")
+    assert quick.nik_district == "35.26.02"
+    assert _quick_member_row(columns, 26)(2, [*row[:3], "1990-05-04", *row[4:]]) is not None
