@@ -741,6 +741,14 @@ def measure_worker(rounds: int, members: int, *, redis_url: str) -> dict:
                     time.sleep(0.01)
                 latencies.append((time.perf_counter() - started) * 1000)
                 log(f"worker round {i + 1}: {village} {latencies[-1]:.0f} ms from commit to national snapshot")
+                # The worker records its run's start (last_run_at) just after the snapshots commit:
+                # read before that, the next round's quiet spell was measured from the run before,
+                # its activation fell within the interval and waited 30 s, by design (a run of
+                # 2026-12-05: 592, 30,019 and 609 ms).
+                while not CoverageSchedule.objects.filter(pk=1, last_run_at__gte=committed).exists():
+                    if time.perf_counter() - started > WORKER_TIMEOUT_S:
+                        raise RuntimeError(f"the worker recorded no run within {WORKER_TIMEOUT_S} s")
+                    time.sleep(0.01)
             peak_mib = peak_memory_mib(worker.pid)
         finally:
             worker.terminate()
