@@ -563,7 +563,12 @@ def file_niks(sheet: Sheet) -> list[str]:
     return niks
 
 
-_REGISTERED_SQL = f"SELECT nik, id, village_id, name FROM {Participant._meta.db_table} WHERE nik = ANY(%s)"
+# The NIKs go as one text, split by the server: psycopg dumping 100,000 strings as an array
+# parameter cost the process 0.35 s before the query could leave, and the server longer to read.
+# Only 16-digit NIKs are sent (a participant's NIK is nothing else), so no comma is in one.
+_REGISTERED_SQL = (
+    f"SELECT nik, id, village_id, name FROM {Participant._meta.db_table} WHERE nik = ANY(string_to_array(%s, ','))"
+)
 
 
 # New participants' ids, `n` of them, from the table's sequence (looked up once, not per row).
@@ -576,7 +581,8 @@ RESERVE_IDS_SQL = (
 def registered_while(niks: list[str], work, *, reserve: int = 0):
     """(registered_participants(niks), work(), ids): on PostgreSQL at once, the queries sent in
     pipeline mode and run by the server while `work` (which must not use the database) runs here.
-    For 100,000 NIKs the query takes the server about 0.4 s, which parsing the rows hides.
+    `niks`: as the NIK reader gives them (file_niks), 16 digits each. For 100,000 NIKs the query
+    takes the server about 0.2 s, which parsing the rows hides.
     `reserve`: that many ids for new participants, taken from the table's sequence in the same
     pipeline (0.15 s for 100,000, hidden too); elsewhere none. Ids left unused are gaps."""
     if connection.vendor != "postgresql" or not niks:
@@ -585,7 +591,7 @@ def registered_while(niks: list[str], work, *, reserve: int = 0):
     connection.ensure_connection()
     pg = connection.connection
     with connection.wrap_database_errors, pg.cursor() as cursor, pg.cursor() as ids, pg.pipeline():
-        cursor.execute(_REGISTERED_SQL, [sorted(set(niks))])
+        cursor.execute(_REGISTERED_SQL, [",".join(niks)])
         if reserve:
             ids.execute(RESERVE_IDS_SQL, [Participant._meta.db_table, reserve])
         result = work()
@@ -596,7 +602,7 @@ def registered_while(niks: list[str], work, *, reserve: int = 0):
 
 def registered_participants(niks: list[str]) -> dict[str, tuple[int, str, str]]:
     """{NIK: (participant id, village, name)} of the NIKs on record. On PostgreSQL one query with
-    the NIKs as one array parameter (an IN list of 5,000 placeholders a chunk cost more to build
+    the NIKs as one text parameter (an IN list of 5,000 placeholders a chunk cost more to build
     than to run); elsewhere chunks of CHUNK."""
     out: dict[str, tuple[int, str, str]] = {}
     niks = sorted(set(niks))
@@ -604,7 +610,7 @@ def registered_participants(niks: list[str]) -> dict[str, tuple[int, str, str]]:
         return out
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_REGISTERED_SQL, [niks])
+            cursor.execute(_REGISTERED_SQL, [",".join(nik for nik in niks if _NIK.fullmatch(nik))])
             for nik, pk, village, name in cursor.fetchall():
                 out[nik] = (pk, village, name)
         return out

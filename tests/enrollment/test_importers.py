@@ -538,6 +538,17 @@ def test_an_existing_participant_keeps_one_record_and_the_registered_data(batch_
     assert person.memberships.count() == 2 and batch.members.get().participant == person
 
 
+def test_people_on_record_are_found_by_their_whole_nik_and_nothing_else(officer):
+    on_record = [make_nik(i) for i in (1, 2)]
+    for nik in on_record:
+        Participant.objects.create(nik=nik, name="Warga", sex="L", birth_date=dt.date(1990, 1, 1), village_id=VILLAGE)
+    # The NIKs travel as one comma-separated text: a comma in what is asked must not split it.
+    asked = [on_record[0], f"{on_record[0]},{on_record[1]}", on_record[1][:15], "", make_nik(3)]
+    assert set(importers.registered_participants(asked)) == {on_record[0]}
+    found, result, _ids = importers.registered_while([*on_record, make_nik(3)], lambda: "parsed")
+    assert (set(found), result) == (set(on_record), "parsed")
+
+
 def test_a_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(batch_in_state, officer, clerk):
     registered = batch_in_state(BatchState.REJECTED, members=1)  # lives in VILLAGE, district 35.26.02
     assert registered.members.get().participant.village_id == VILLAGE
