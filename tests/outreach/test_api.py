@@ -273,7 +273,7 @@ def test_a_village_outside_the_officers_area_says_so(api_client, officer, englis
 
 
 def test_a_date_in_the_future_says_so(api_client, officer, english):
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = timezone.localdate(timezone=services.EASTERNMOST) + dt.timedelta(days=1)
     response = as_user(api_client, officer).post(EVENTS, contract_event(date=tomorrow.isoformat()), format="json")
 
     assert response.status_code == 400

@@ -186,7 +186,7 @@ def test_a_client_id_that_is_not_a_uuid_is_refused(officer, event_data):
         ({"village_codes": [OUTSIDE_OFFICER]}, "villages", "Desa Arosbaya is outside your area"),
         ({"village_codes": [VILLAGE, PAMEKASAN_VILLAGE]}, "villages", "outside your area"),
         ({"kind": "picnic"}, "kind", "kind of event"),
-        ({"date": timezone.localdate() + dt.timedelta(days=1)}, "date", "in the future"),
+        ({"date": timezone.localdate(timezone=services.EASTERNMOST) + dt.timedelta(days=1)}, "date", "in the future"),
         ({"date": timezone.localdate() - dt.timedelta(days=400)}, "date", "more than a year ago"),
         ({"attendance": {"farmers": -1}}, "farmers", "cannot be negative"),
         ({"attendance": {"fishers": 100_001}}, "fishers", "not plausible"),

@@ -223,7 +223,7 @@ def test_form_shows_what_is_wrong_and_saves_nothing(client, officer, english):
 def test_the_services_refusals_land_on_their_fields(client, officer, english):
     """A date in the future and a village outside the officer's area are the service's call."""
     client.force_login(officer)
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = timezone.localdate(timezone=services.EASTERNMOST) + dt.timedelta(days=1)
     response = client.post(NEW_URL, form_post(date=tomorrow.isoformat(), villages=[VILLAGE]))
     assert "is in the future" in response.context["form"].errors["date"][0]
     # A Pamekasan village is not even offered; a crafted post is refused by the form.
