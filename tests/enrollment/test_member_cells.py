@@ -118,14 +118,21 @@ def member_rows(draw):
     order = draw(st.permutations(present))
     female = draw(st.booleans())
     birth = draw(st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2026, 12, 5)))
+    other = birth + dt.timedelta(days=draw(st.sampled_from([1, -1, 31, 366])))
     nik = draw(st.sampled_from(["352602", "317101", "510101", "940101", "990101", "350001"]))
     nik += f"{birth.day + 40 * female:02d}{birth:%m%y}" + draw(st.sampled_from(["0001", "0000", "9999"]))
     written = {
         "nik": nik,
         "name": draw(st.sampled_from(["Siti Aminah", " Budi ", "", "x" * 151, "Ni Luh Putu Ayu"])),
-        "sex": draw(st.sampled_from(["P", "PEREMPUAN", "W"] if female else ["L", "LAKI-LAKI", "PRIA"]) | st.just("X")),
+        # Mostly the NIK's sex, sometimes the other one or none.
+        "sex": draw(
+            st.sampled_from(["P", "PEREMPUAN", "W"] if female else ["L", "LAKI-LAKI", "PRIA"])
+            | st.sampled_from(["L", "P", "X"])
+        ),
+        # Mostly the NIK's birth date in the formats people use, sometimes another day or none.
         "birth_date": draw(
             st.sampled_from([f"{birth:%d/%m/%Y}", birth.isoformat(), f"{birth:%d-%m-%Y}", f"{birth.day}/{birth:%m/%Y}"])
+            | st.sampled_from([f"{other:%d/%m/%Y}", other.isoformat(), f"{birth:%d/%m}/{birth.year - 100}", "31/2/90"])
         ),
         "village_code": draw(st.sampled_from(["35.26.02.2001", "3526022001", "35.26.02.200"])),
         "occupation": draw(st.sampled_from(["Petani", " Nelayan ", "", "y" * 101])),
