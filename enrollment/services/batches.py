@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -306,6 +307,10 @@ def batch_update(*, actor, batch_id: int, terms: BatchTerms) -> EnrollmentBatch:
     regency, programmes = _check_terms(terms)
     terms.area_code = terms.area_code or batch.area_id
     area = _check_area(actor, terms, regency)
+    if not may_edit(actor, area.code, batch.created_by_id):
+        # An area outside the editor's regions is answered as a missing one, and the draft must
+        # not move to where its editor could no longer see it.
+        raise Http404(_("Not found."))
     outside = batch.members.exclude(participant__village__code__startswith=area.code + ".").exclude(
         participant__village__code=area.code
     )
