@@ -14,6 +14,7 @@ from ucj.api_base import ErrorSerializer
 from ucj.coverage import selectors as coverage_selectors
 from ucj.errors import ValidationFailed
 from ucj.models import REGION_CODE_PATTERN, Region
+from ucj.proxies import ClientAddressThrottle
 from ucj.selectors import regions_with_child_counts
 from ucj.serializers import CoverageDetailSerializer, CoverageQuerySerializer, RegionSerializer
 
@@ -87,10 +88,14 @@ class CoverageViewSet(viewsets.ViewSet):
         return Response(CoverageDetailSerializer(body, context={"request": request}).data)
 
 
+class TokenThrottle(ClientAddressThrottle, ScopedRateThrottle):
+    """Attempts per client address (`throttle_scope`'s rate), however X-Forwarded-For is set."""
+
+
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (sent as `Authorization: Token …`)."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [TokenThrottle]
     throttle_scope = "token"
 
     @extend_schema(

@@ -43,6 +43,12 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies of the deployment stand in front of UCJ, each appending to
+# X-Forwarded-For: the client is the NUM_PROXIES-th address from its right (ucj.proxies.client_ip).
+# 0, the default, ignores the header, which any client can write.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES is the number of reverse proxies in front of UCJ: 0 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -147,7 +153,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None
+# The client's address behind the reverse proxies (see NUM_PROXIES); without it axes counted the
+# proxy's address, so anyone could lock a user out for everyone.
+AXES_CLIENT_IP_CALLABLE = "ucj.proxies.client_ip"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -198,9 +206,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ucj.api_base.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("TOKEN_THROTTLE_RATE", "20/min")},
-    # Behind the reverse proxy, throttles count the client address the proxy saw, not whatever
-    # X-Forwarded-For a client sends.
-    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
+    # Throttles count ucj.proxies.client_ip (ClientAddressThrottle); DRF's own reading is set the
+    # same way for any throttle that is not (None would trust all of X-Forwarded-For).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "UCJ API",
