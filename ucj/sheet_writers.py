@@ -12,7 +12,10 @@ dates the app writes as such are not text and are written plain.
 
 XLSX: text is always a string cell (never a formula or an error value) holding exactly the user's
 text; a cell that starts with a formula character also gets Excel's own "quote prefix" style,
-which keeps it text when someone edits it, without changing its value.
+which keeps it text when someone edits it, without changing its value. Control characters, which
+XML cannot hold (openpyxl refuses them, and a name holding one made the export fail), are written
+with OOXML's escape `_xHHHH_`, as Excel writes them, and so is a `_` that would otherwise begin
+such an escape: Excel shows the text exactly (openpyxl reads the escapes as they are written).
 """
 
 import csv
@@ -34,6 +37,9 @@ SPLIT_CHARS = ',;\t"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029'
 _EXPOSED = re.compile(r"(\A|[" + re.escape(SPLIT_CHARS) + r"])(\s*)(?=[" + re.escape(FORMULA_CHARS) + r"])")
 _FORMULA_START = re.compile(r"\s*[" + re.escape(FORMULA_CHARS) + r"]")
 _FORMULA_SET = frozenset(FORMULA_CHARS)
+# What OOXML escapes in a string: the control characters XML 1.0 forbids, and the "_" of a text
+# that reads like an escape (Excel would decode "_x0041_" to "A"; "_x005F_x0041_" is "_x0041_").
+_OOXML_ESCAPED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def guard_text(text: str) -> str:
@@ -79,6 +85,8 @@ def xlsx_value(sheet, value):
     if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.time | dt.timedelta):
         return value
     text = str(value)
+    if _OOXML_ESCAPED.search(text):
+        text = _OOXML_ESCAPED.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     if not _FORMULA_START.match(text) and text not in ERROR_CODES:
         return text
     # A row and column as WriteOnlyCell has them: a write-only sheet names the cell in an error

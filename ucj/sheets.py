@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from ucj.errors import ValidationFailed
+from ucj.sheet_writers import csv_bytes, guard_text
 
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 255
@@ -408,20 +409,15 @@ def percent_cell(value) -> Decimal | None:
 
 
 def safe_cell(value):
-    """A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed
-    with an apostrophe, so an exported file cannot carry formula injection."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """A text guarded against formula injection (`ucj.sheet_writers.guard_text`, which the
+    exports use through `csv_bytes` and `xlsx_row`); anything else as it is."""
+    return guard_text(value) if isinstance(value, str) else value
 
 
 def error_report_csv(errors: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["row", "column", "message"])
-    for e in errors:
-        writer.writerow([e.get("row", ""), safe_cell(e.get("column", "")), safe_cell(e.get("message", ""))])
-    return out.getvalue().encode("utf-8-sig")
+    rows = [["row", "column", "message"]]
+    rows += [[e.get("row", ""), e.get("column", ""), e.get("message", "")] for e in errors]
+    return csv_bytes(rows)
 
 
 # A refused file shows this many problems on the page; the downloadable report holds more, up to

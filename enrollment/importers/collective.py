@@ -5,9 +5,9 @@ Reading never trusts a file: every row is checked and every problem is reported 
 number (as the spreadsheet shows it: the header is row 1), its column and the reason. Checks that
 need the database run set-based, a few queries per few thousand rows, never one per row."""
 
-import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +32,8 @@ from enrollment.models import (
 )
 from ucj import sheets
 from ucj.models import Region, code_in_subtree
-from ucj.sheets import MAX_CELL_CHARS, CellError, Sheet, cell, date_cell, safe_cell, text_cell
+from ucj.sheet_writers import csv_bytes, xlsx_row
+from ucj.sheets import MAX_CELL_CHARS, CellError, Sheet, cell, date_cell, text_cell
 from ucj.sheets import MAX_FILE_BYTES as MAX_FILE_BYTES
 from ucj.sheets import error_report_csv as error_report_csv
 
@@ -758,12 +759,8 @@ def export_rows(batch: EnrollmentBatch) -> Iterator[list]:
 
 
 def export_csv(batch: EnrollmentBatch) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([title for _key, title in EXPORT_COLUMNS])
-    for row in export_rows(batch):
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8 names correctly
+    # The BOM csv_bytes writes makes Excel read UTF-8 names correctly.
+    return csv_bytes(itertools.chain([[title for _key, title in EXPORT_COLUMNS]], export_rows(batch)))
 
 
 def export_xlsx(batch: EnrollmentBatch) -> bytes:
@@ -772,7 +769,7 @@ def export_xlsx(batch: EnrollmentBatch) -> bytes:
     sheet.append([title for _key, title in EXPORT_COLUMNS])
     for row in export_rows(batch):
         # Everything as text except the premium: NIKs must keep all 16 digits.
-        sheet.append([safe_cell(v) if not isinstance(v, int) else v for v in row])
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

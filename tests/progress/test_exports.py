@@ -25,8 +25,10 @@ from tests.progress.test_views import (
     number,
     snap,
 )
+from tests.ucj.test_sheet_writers import HOSTILE, as_xml_keeps_it, csv_cells, exposed_pieces, xlsx_texts
 from ucj.models import Region
 from ucj.progress import selectors
+from ucj.sheet_writers import guard_text
 
 pytestmark = pytest.mark.django_db
 
@@ -140,23 +142,23 @@ def test_the_headline_export_matches_the_page(client, supervisor, jawa_timur):  
     assert number(values[label("Active participants")]) in page and number(values[label("Working people")]) in page
 
 
-def test_text_cells_cannot_run_as_formulas(client, clerk):
-    Region.objects.create(
-        code="35.26.02.9999",
-        name='=HYPERLINK("http://x")',
-        level=Region.Level.VILLAGE,
-        kind="desa",
-        parent_id="35.26.02",
-    )
-    snap("35.26.02.9999", "10.00")
-    for what, code in (("children", "35.26.02"), ("headline", "35.26.02.9999")):
-        xlsx = xlsx_rows(export(client, clerk, code, what=what, **{"as": "xlsx"}))
-        texts = [value for row in xlsx for value in row if isinstance(value, str)]
-        assert any(t.startswith("'=HYPERLINK") for t in texts), what
-        assert not any(t.startswith("=") for t in texts)
-        lines = csv_rows(export(client, clerk, code, what=what, **{"as": "csv"}))
-        values = [value for row in lines for value in row]
-        assert any(v.startswith("'=HYPERLINK") for v in values) and not any(v.startswith("=") for v in values)
+def test_text_cells_cannot_run_as_formulas_and_keep_their_text(client, clerk):
+    """Region names from tests/ucj/test_sheet_writers.HOSTILE: the CSV has no piece that starts a
+    formula for any reader (and shows each name with at most an apostrophe before a formula
+    character), the XLSX holds each name exactly as a string cell; a negative gap stays a number."""
+    codes = [f"35.26.02.99{i:02d}" for i in range(len(HOSTILE))]
+    for code, name in zip(codes, HOSTILE, strict=True):
+        Region.objects.create(code=code, name=name, level=Region.Level.VILLAGE, kind="desa", parent_id="35.26.02")
+        snap(code, "60.00")  # above its target: a negative gap
+    headline = [str(Region.objects.get(code=codes[1]))]  # "Desa Budi,=cmd|' /C calc'!A0"
+    for what, code, names in (("children", "35.26.02", HOSTILE), ("headline", codes[1], headline)):
+        texts = xlsx_texts(export(client, clerk, code, what=what, **{"as": "xlsx"}).content)
+        assert set(map(as_xml_keeps_it, names)) <= set(texts), what
+        content = export(client, clerk, code, what=what, **{"as": "csv"}).content
+        assert exposed_pieces(content) == [], what
+        cells = csv_cells(content)
+        assert {guard_text(name) for name in names} <= set(cells), what
+    assert "-7,85" in cells  # the headline's gap: a number, written plain
 
 
 @pytest.mark.parametrize(

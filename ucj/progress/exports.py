@@ -3,11 +3,10 @@
 They are written from `selectors.progress_export`, the same rows the page shows, and do no
 arithmetic of their own. XLSX keeps numbers as numbers (with a grouped number format, which Excel
 shows with the reader's separators: 1.873.899 and 58,68 in Indonesian); CSV is what an Indonesian
-Excel opens with a double click: UTF-8 with a BOM, `;` between cells, a decimal comma. Text cells
-go through `ucj.sheets.safe_cell` in both, so a region or source name cannot run as a formula.
+Excel opens with a double click: UTF-8 with a BOM, `;` between cells, a decimal comma. Both are
+written by `ucj.sheet_writers`, so a region or source name is text and cannot run as a formula.
 """
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ucj.models import Region
-from ucj.sheets import safe_cell
+from ucj.sheet_writers import csv_bytes, xlsx_row
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -47,25 +46,21 @@ def filename(*, region: Region, what: str, day: dt.date, fmt: str) -> str:
 
 
 def _plain(value):
-    """What a cell holds: numbers and dates as they are, everything else as guarded text."""
-    if value is None:
-        return None
+    """What a cell holds: numbers and dates as they are, everything else as text."""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int | float | Decimal | dt.date):
-        return value
-    return safe_cell(str(value))
+    return value
 
 
 def to_xlsx(table: Table, *, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([safe_cell(str(header)) for header in table.headers])
+    sheet.append(xlsx_row(sheet, [str(header) for header in table.headers]))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([_plain(value) for value in row])
+        sheet.append(xlsx_row(sheet, [_plain(value) for value in row]))
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             value = cell.value
@@ -86,26 +81,5 @@ def to_xlsx(table: Table, *, title: str) -> bytes:
     return out.getvalue()
 
 
-def csv_value(value) -> str:
-    """A cell as an Indonesian Excel reads it: whole numbers plain, decimals with a comma, dates
-    ISO (which every Excel recognises), text guarded against formulas."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float | Decimal):
-        return str(value).replace(".", ",")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return safe_cell(str(value))
-
-
 def to_csv(table: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(str(header)) for header in table.headers])
-    for row in table.rows:
-        writer.writerow([csv_value(value) for value in row])
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes([[str(header) for header in table.headers], *table.rows])
