@@ -12,7 +12,6 @@ import gc
 import io
 import re
 import threading
-import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from ucj.errors import ValidationFailed
+from ucj.xlsx import ExcelPercent, xlsx_rows
+
+__all__ = ["ExcelPercent"]  # read_sheet(..., percent_formats=True) yields it; its readers import it here
 from ucj.sheet_writers import csv_bytes, guard_text
 
 MAX_ROWS = 100_000
@@ -83,11 +84,6 @@ class Sheet:
         if index is not None and index < len(self.headers) and self.headers[index]:
             return self.headers[index]
         return name
-
-
-class ExcelPercent(float):
-    """A number that Excel shows as a percentage: the cell holds 0.5868 and shows 58.68 %. Only
-    `read_sheet(..., percent_formats=True)` yields it; everywhere else it is the float it holds."""
 
 
 def read_sheet(
@@ -193,32 +189,9 @@ def _unquoted_rows(text: str, delimiter: str):
 
 
 def _xlsx_rows(content: bytes, *, max_rows: int = MAX_ROWS, percent_formats: bool = False) -> list[tuple[int, list]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationFailed(_("The XLSX file cannot be opened: is it damaged or protected?")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        if percent_formats:
-            rows = (list(map(_cell_value, cells)) for cells in sheet.iter_rows())
-        else:
-            rows = (list(cells) for cells in sheet.iter_rows(values_only=True))
-        return _non_blank(enumerate(rows, 1), max_rows=max_rows)
-    except Exception as exc:  # a damaged part of the zip fails while reading, as any of several errors
-        raise ValidationFailed(_("The XLSX file cannot be read to its end: is it damaged?")) from exc
-    finally:
-        workbook.close()
-
-
-def _cell_value(xlsx_cell):
-    value = xlsx_cell.value
-    if (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and "%" in (getattr(xlsx_cell, "number_format", "") or "")
-    ):
-        return ExcelPercent(value)
-    return value
+    """The rows of the workbook's first sheet, read within the bounds of ucj.xlsx whatever the
+    file declares (its dimension, its row numbers, its compressed sizes)."""
+    return _non_blank(xlsx_rows(content, percent_formats=percent_formats), max_rows=max_rows)
 
 
 def _holds_something(cells: list) -> bool:
