@@ -120,8 +120,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; wait for the lock rather than failing a concurrent request.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # SQLite serialises writers. A transaction takes the write lock when it begins (IMMEDIATE)
+    # and waits up to `timeout` seconds for it: begun as a reader, it could not wait when it came
+    # to write (SQLite answers "database is locked" at once rather than risk a deadlock), and two
+    # approvals at once failed. WAL: pages keep reading while a write (an import) is under way.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

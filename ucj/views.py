@@ -108,8 +108,12 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "25006")
 def _database_unavailable(exc) -> bool:
     """A failure of the database's availability, not of the request: a lost or refused
     connection (InterfaceError, or an OperationalError without a server answer) or one of
-    _UNAVAILABLE_SQLSTATES. A deadlock or a statement timeout is not one."""
+    _UNAVAILABLE_SQLSTATES. A deadlock, a statement or lock timeout is not one."""
     if not isinstance(exc, DatabaseError):
+        return False
+    if getattr(exc.__cause__, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        # SQLite's "database is locked": a write that waited its whole timeout for another's
+        # lock, like a lock timeout on PostgreSQL; the database is there.
         return False
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
     if sqlstate:
