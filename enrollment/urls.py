@@ -33,6 +33,7 @@ urlpatterns = [
     path("allocations/", views.allocation_list, name="allocation-list"),
     path("allocations/<int:pk>/edit/", views.allocation_edit, name="allocation-edit"),
     path("participants/", views.participant_list, name="participant-list"),
+    path("participants/<int:pk>/edit/", views.participant_edit, name="participant-edit"),
     path("employers/", views.employer_list, name="employer-list"),
     path("employers/new/", views.employer_create, name="employer-create"),
     path("employers/import/", views.employer_import, name="employer-import"),

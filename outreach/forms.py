@@ -542,9 +542,8 @@ class LeadForm(BootstrapForm):
                     self.fields[name].help_text = _("Shown masked: leave it to keep it, or type a new one.")
             self.fields["nik"].widget.attrs.pop("pattern", None)  # the masked value has stars
             if lead.birth_date:
-                self.fields["birth_date"].help_text = _("Born in %(year)s. Leave empty to keep the date.") % {
-                    "year": lead.birth_date.year
-                }
+                # Not even the year: it narrows the masked NIK's hidden digits (mask_birth_date).
+                self.fields["birth_date"].help_text = _("A birth date is on record. Leave empty to keep it.")
         if lead is not None:
             # A lead stays in its village; "added to a batch" is set by adding it to one.
             del self.fields["village"]

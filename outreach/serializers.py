@@ -320,8 +320,9 @@ class LeadSerializer(PersonalDataMixin, serializers.ModelSerializer):
         if not own and not self._full(instance.village_id):
             data["nik"] = mask_nik(instance.nik) if instance.nik else ""
             data["phone"] = mask_phone(instance.phone)
-            # The hidden digits of a masked NIK are the birth date: the year only.
-            data["birth_date"] = None
+            # The hidden digits of a masked NIK are the birth date: not even its year
+            # (enrollment.models.mask_birth_date).
+            data["birth_date"] = data["birth_year"] = None
         elif instance.nik:
             self._shown(instance.pk, "lead")
         return data

@@ -247,8 +247,8 @@ def _may_edit_lead(user, lead: Lead) -> bool:
 
 
 def _lead_rows(user, leads) -> list[Lead]:
-    """Leads with their phone, NIK and birth date as this user may see them (the birth year only
-    when masked: the NIK's hidden digits are the birth date)."""
+    """Leads with their phone, NIK and birth date as this user may see them (no birth date, not
+    even the year, when masked: the NIK's hidden digits are the birth date)."""
     rows = list(leads)
     for lead in rows:
         full = _sees_personal_data(user, lead)

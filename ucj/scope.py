@@ -156,3 +156,19 @@ def may_see_personal_data(user, region_code: str) -> bool:
     """Full NIKs and phone numbers: the labour office that verifies lists and sends them to BPJS,
     and administrators. Everyone else sees them masked."""
     return has_role(user, Role.LABOUR_OFFICE, region_code) or has_role(user, Role.ADMIN, region_code)
+
+
+PERSONAL_DATA_ROLES = (Role.LABOUR_OFFICE, Role.ADMIN)
+
+
+def personal_data_q(user, field: str = "village__code") -> Q:
+    """Rows of the regions where the user sees NIKs in full (may_see_personal_data), by the region
+    code in `field`: what a search that could probe the hidden digits is confined to."""
+    return region_q(user, field, PERSONAL_DATA_ROLES)
+
+
+def sees_masked_personal_data(user) -> bool:
+    """Whether some of the user's regions show them NIKs masked: their look-ups by NIK are counted
+    and throttled (a look-up that finds a person confirms the digits the mask hides)."""
+    full = root_codes(user, PERSONAL_DATA_ROLES)
+    return any(not any(code_in_subtree(code, root) for root in full) for code in root_codes(user))

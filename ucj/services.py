@@ -27,6 +27,7 @@ from ucj.models import (
     CoverageBaseline,
     CoverageSchedule,
     Holiday,
+    HolidayYear,
     Region,
     Role,
     StaleRegion,
@@ -78,6 +79,23 @@ def personal_data_viewed(
         target_type="enrollment.participant",
         region_code=region_code,
         data=data,
+    )
+
+
+PERSONAL_LOOKUP = "personal.lookup"
+
+
+def personal_data_looked_up(*, actor, nik: str, where: str, participant_ids=()):
+    """Who looked a person up by their whole NIK, which NIK, when and where, and whom it found:
+    one audit event per look-up, found or not. A look-up that finds someone confirms the digits
+    a mask hides, so it is on the access log even when the answer shows the NIK masked."""
+    found = sorted(set(participant_ids))
+    return audit_record(
+        actor=actor,
+        action=PERSONAL_LOOKUP,
+        target=None,
+        target_type="enrollment.participant",
+        data={"nik": nik, "where": where[:200], "found": found[:PERSONAL_VIEW_IDS]},
     )
 
 
@@ -330,10 +348,13 @@ def coverage_run_done(started: dt.datetime) -> None:
 # --- Holidays ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def holidays_load(*, years: list[int]) -> int:
-    """Add the national holidays and cuti bersama of the given years from the `holidays` package.
+    """Add the national holidays and cuti bersama of the given years from the `holidays` package,
+    and record each year as loaded (`HolidayYear`: deadlines are refused past the loaded years).
     Days already present are left alone, so an administrator's correction (a renamed day, one
-    marked not observed) survives a reload. Returns how many were added."""
+    marked not observed) survives a reload; regional holidays are the administrators' (the package
+    has none). Safe to run twice and concurrently. Returns how many holidays were added."""
     calendar = holiday_calendar.Indonesia(
         years=years, categories=holiday_calendar.Indonesia.supported_categories, language="id"
     )
@@ -342,6 +363,12 @@ def holidays_load(*, years: list[int]) -> int:
     for day, name in sorted(calendar.items()):
         kind = Holiday.Kind.COLLECTIVE_LEAVE if name.startswith("Cuti Bersama") else Holiday.Kind.PUBLIC
         rows.append(Holiday(date=day, name=name[:120], kind=kind, source=source))
-    existing = set(Holiday.objects.filter(date__in=[r.date for r in rows]).values_list("date", flat=True))
-    Holiday.objects.bulk_create([r for r in rows if r.date not in existing])
-    return len([r for r in rows if r.date not in existing])
+    national = Holiday.objects.filter(region__isnull=True, date__in=[r.date for r in rows])
+    existing = set(national.values_list("date", flat=True))
+    new = [r for r in rows if r.date not in existing]
+    # ignore_conflicts: a second loader running at the same moment adds the same days.
+    Holiday.objects.bulk_create(new, ignore_conflicts=True)
+    HolidayYear.objects.bulk_create(
+        [HolidayYear(year=y, source=source) for y in sorted(set(years))], ignore_conflicts=True
+    )
+    return len(new)

@@ -212,7 +212,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ucj.api_base.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ucj.api_base.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("TOKEN_THROTTLE_RATE", "20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("TOKEN_THROTTLE_RATE", "20/min"),
+        # Look-ups by a whole NIK per user who sees NIKs masked (ucj.api_base.NikLookupThrottle;
+        # the pages count on the same counter): guessing a masked NIK's hidden digits runs into it.
+        "nik_lookup": os.environ.get("NIK_LOOKUP_RATE", "30/hour"),
+    },
     # Throttles count ucj.proxies.client_ip (ClientAddressThrottle); DRF's own reading is set the
     # same way for any throttle that is not (None would trust all of X-Forwarded-For).
     "NUM_PROXIES": NUM_PROXIES,

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -43,12 +43,14 @@ from enrollment.serializers import (
     BatchSerializer,
     ExportQuerySerializer,
     ImportJobSerializer,
+    ParticipantCorrectionSerializer,
     ParticipantSerializer,
     ReasonSerializer,
     UploadSerializer,
 )
-from ucj.api_base import ErrorSerializer, PersonalDataLog
+from ucj.api_base import ErrorSerializer, NikLookupThrottle, PersonalDataLog, nik_lookup_refusal
 from ucj.errors import ValidationFailed
+from ucj.services import personal_data_looked_up
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input; `errors` holds per-field or per-row details."),
@@ -73,7 +75,9 @@ def _valid(serializer_class, data, **kwargs) -> dict:
 
 class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_q", help_text="The NIK (all 16 digits or its start) or part of the name"
+        method="filter_q",
+        help_text="Part of the name, or the NIK: all 16 digits (a look-up: logged, and limited per user for "
+        "roles that see NIKs masked, 429 beyond it), or its start where you see NIKs in full",
     )
     village = django_filters.CharFilter(field_name="village_id", help_text="Village code, e.g. 35.26.02.2001")
     sex = django_filters.ChoiceFilter(choices=Sex.choices)
@@ -87,19 +91,56 @@ class ParticipantFilter(django_filters.FilterSet):
         return queryset & selectors.participant_search(user=self.request.user, query=value)
 
 
-@extend_schema_view(list=extend_schema(responses={200: ParticipantSerializer(many=True), **_errors(400)}))
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: ParticipantSerializer(many=True),
+            **_errors(400),
+            429: OpenApiResponse(ErrorSerializer, description="Too many look-ups by NIK; try again later."),
+        }
+    ),
+    partial_update=extend_schema(
+        request=ParticipantCorrectionSerializer,
+        responses={200: ParticipantSerializer, **_errors(400, 403, 404, 409)},
+        description="The labour office of the region the person lives in corrects their name, sex, birth date "
+        "or village (a village of its own region); the old and new values go on the person's history. "
+        "Everyone else: 403, or 404 outside their regions.",
+    ),
+)
 class ParticipantViewSet(PersonalDataLog, viewsets.ReadOnlyModelViewSet):
-    """People in the user's regions. NIK and phone are masked unless the user's role needs them
-    (the labour office and administrators)."""
+    """People in the user's regions. NIK, phone and birth date are masked unless the user's role
+    needs them (the labour office and administrators). A look-up by a whole NIK is logged, and
+    counted for users who see NIKs masked (NikLookupThrottle)."""
 
     serializer_class = ParticipantSerializer
     filterset_class = ParticipantFilter
     lookup_value_regex = r"[0-9]+"
+    throttle_classes = [NikLookupThrottle]
 
     def get_queryset(self):
         user = self.request.user
         memberships = BatchMember.objects.filter(batch__in=selectors.batches_visible_to(user)).select_related("batch")
         return selectors.participants_visible_to(user).prefetch_related(Prefetch("memberships", queryset=memberships))
+
+    def nik_looked_up(self, request) -> str | None:
+        return selectors.nik_looked_up(request.query_params.get("q")) if self.action == "list" else None
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(wait, detail=nik_lookup_refusal(wait or 60))
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        nik = self.nik_looked_up(request)
+        if nik and response.status_code == status.HTTP_200_OK:
+            found = [row["id"] for row in response.data.get("results", [])]
+            personal_data_looked_up(actor=request.user, nik=nik, where=request.path, participant_ids=found)
+        return response
+
+    def partial_update(self, request, *args, **kwargs):
+        participant = self.get_object()
+        changes = _valid(ParticipantCorrectionSerializer, request.data)
+        services.participant_correct(actor=request.user, participant_id=participant.pk, changes=changes)
+        return Response(self.get_serializer(self.get_queryset().get(pk=participant.pk)).data)
 
 
 # --- Allocations ----------------------------------------------------------------------------------

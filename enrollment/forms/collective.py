@@ -17,6 +17,7 @@ from enrollment.models import (
     EnrollmentBatch,
     FundingSource,
     Programme,
+    Sex,
 )
 from enrollment.services import BatchTerms
 from ucj import scope
@@ -357,3 +358,18 @@ class ParticipantSearchForm(BootstrapForm):
         error_messages={"min_length": _("Type at least 3 digits of a NIK or letters of a name.")},
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("NIK or name"), "autocomplete": "off"}),
     )
+
+
+class ParticipantCorrectionForm(BootstrapForm):
+    """The labour office corrects a person's record (enrollment.services.participant_correct)."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    birth_date = DateField(label=_("Birth date"))
+    village = RegionCodeField(label=_("Village of domicile"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = [Region.Level.VILLAGE]
+        self.fields["village"].offer(region_options(user, [Role.LABOUR_OFFICE], levels=levels))
+        self.style()

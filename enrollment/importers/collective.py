@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_nik
 from lokal.provinces import PROVINCES
@@ -220,6 +221,9 @@ class MemberRow:
     nik_district: str = ""  # from the NIK, checked against the Region table set-based
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    # A person on record enrolled from another village: the village they lived in until now (the
+    # writer moves their domicile to `village_code`, with an audit entry).
+    moves_from: str = ""
 
     def error(self, column: str, message: str) -> None:
         self.errors.append({"row": self.row, "column": column, "message": str(message)})
@@ -502,12 +506,11 @@ def check_member_rows(
     candidates = [r for r in rows if r.nik and not _has_error(r, "nik")]
     if registered is None:
         registered = registered_participants([r.nik for r in candidates])
-    _check_registered(candidates, batch, allowed_roots, registered)
-    candidates = [r for r in candidates if not _has_error(r, "nik")]
     conflicts = membership_conflicts([r.nik for r in candidates], batch, registered=registered)
     for r in candidates:
         if r.nik in conflicts:
             r.error("nik", conflicts[r.nik])
+    _check_registered([r for r in candidates if not _has_error(r, "nik")], batch, allowed_roots, registered)
     return registered
 
 
@@ -614,34 +617,74 @@ def registered_participants(niks: list[str]) -> dict[str, tuple[int, str, str]]:
     return out
 
 
+def taken_message() -> str:
+    """The one refusal for a person someone else holds, whatever region's upload meets them: it
+    says that a match exists and nothing else (not where, not which batch, not until when)."""
+    return _("Already in an open batch or protected for an overlapping period.")
+
+
 def _check_registered(
     rows: list[MemberRow], batch: EnrollmentBatch, allowed_roots: list[str] | None, registered: dict
 ) -> None:
-    """People already registered (`registered`: registered_participants) keep their record: an
-    upload neither moves nor renames them. One registered outside the batch's area (or the
-    uploader's) is refused without saying where, so an upload cannot reveal or rewrite another
-    region's people."""
-    for r in rows:
-        if r.nik not in registered:
-            continue
-        _pk, village, name = registered[r.nik]
+    """People already registered (`registered`: registered_participants), past the membership
+    checks. A person belongs to no region for good: one in no open batch and protected neither
+    today nor later (`participants_held`) is enrolled by whoever lists them, and their domicile
+    moves to the row's village (`MemberRow.moves_from`; the writer records the move). One still
+    held keeps their record: outside the batch's area (or the uploader's) they are refused with
+    the neutral `taken_message`, so an upload neither reveals nor rewrites another region's
+    people. The name on record is kept either way (the labour office corrects it)."""
+    on_record = [r for r in rows if r.nik in registered]
+    if not on_record:
+        return
+    held = participants_held([registered[r.nik][0] for r in on_record], timezone.localdate())
+    for r in on_record:
+        pk, village, name = registered[r.nik]
         inside = code_in_subtree(village, batch.area_id) and (
             allowed_roots is None or any(code_in_subtree(village, root) for root in allowed_roots)
         )
-        if not inside:
-            r.error("nik", _("This person is registered in another region; the labour office there can enroll them."))
-        elif name.casefold() != r.name.casefold() or village != r.village_code:
+        renamed = name.casefold() != r.name.casefold()
+        if pk in held:
+            if not inside:
+                r.error("nik", taken_message())
+            elif renamed or village != r.village_code:
+                r.warn(
+                    "nik",
+                    _("Already registered as %(name)s of %(village)s; the registered data is kept.")
+                    % {"name": name, "village": village},
+                )
+            continue
+        if village != r.village_code:
+            r.moves_from = village
+        # Whoever could see the person already is told what is kept and what moves; an uploader
+        # from elsewhere learns nothing of the record.
+        if inside and renamed:
+            r.warn("nik", _("Already registered as %(name)s; the registered name is kept.") % {"name": name})
+        if inside and r.moves_from:
             r.warn(
-                "nik",
-                _("Already registered as %(name)s of %(village)s; the registered data is kept.")
-                % {"name": name, "village": village},
+                "village_code",
+                _("Registered in %(village)s until now; the domicile moves to this row's village.")
+                % {"village": village},
             )
 
 
+def participants_held(participant_ids: list[int], day) -> set[int]:
+    """Those of `participant_ids` protected on `day` or later (an accepted member of an active
+    batch whose cover has not ended): they stay where they are. Set-based, by chunks."""
+    held: set[int] = set()
+    for chunk in _chunks(sorted(set(participant_ids))):
+        held.update(
+            BatchMember.objects.filter(participant_id__in=chunk, covered_until__gte=day).values_list(
+                "participant_id", flat=True
+            )
+        )
+    return held
+
+
 def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered: dict | None = None) -> dict[str, str]:
-    """NIK → why that person cannot join `batch`: already on it, in another open batch, or active
-    for an overlapping period. Only people on record can be a member anywhere: their memberships
-    are read by participant (most people of a large upload are new, and cost nothing here).
+    """NIK → why that person cannot join `batch`: already on it, or in another open batch or
+    active for an overlapping period (`taken_message`, which names neither the batch nor its
+    region). Only people on record can be a member anywhere: their memberships are read by
+    participant (most people of a large upload are new, and cost nothing here).
     `registered`: registered_participants of these NIKs when the caller has just read them."""
     out: dict[str, str] = {}
     if registered is None:
@@ -654,24 +697,16 @@ def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered:
         )
         for participant, batch_id in open_rows:
             nik = nik_of[participant]
-            out[nik] = (
-                _("Already a member of this batch.")
-                if batch_id == batch.pk
-                else _("Already in open batch #%(id)s.") % {"id": batch_id}
-            )
+            out[nik] = _("Already a member of this batch.") if batch_id == batch.pk else taken_message()
         active_rows = BatchMember.objects.filter(
             participant_id__in=chunk,
             state=MemberState.ACCEPTED,
             batch__state=BatchState.ACTIVE,
             batch__period_start__lte=batch.period_end,
             batch__period_end__gte=batch.period_start,
-        ).values_list("participant_id", "batch_id", "batch__period_end")
-        for participant, batch_id, until in active_rows:
-            out.setdefault(
-                nik_of[participant],
-                _("Already active until %(date)s (batch #%(id)s), overlapping this period.")
-                % {"date": until.strftime("%d/%m/%Y"), "id": batch_id},
-            )
+        ).values_list("participant_id", flat=True)
+        for participant in active_rows:
+            out.setdefault(nik_of[participant], taken_message())
     return out
 
 

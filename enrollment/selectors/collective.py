@@ -2,6 +2,7 @@
 
 import datetime
 import operator
+import re
 from dataclasses import dataclass
 from functools import reduce
 
@@ -68,6 +69,17 @@ def participants_visible_to(user) -> QuerySet[Participant]:
     return scope.visible(user, Participant.objects.select_related("village"), "village__code")
 
 
+NIK_DIGITS = re.compile(r"[0-9]+")
+
+
+def nik_looked_up(query: str | None) -> str | None:
+    """The NIK a participant search asks for by all its 16 digits, or None. Such a look-up
+    confirms the digits a mask hides when it finds someone: it is logged, and counted against a
+    rate for users who see NIKs masked (ucj.api_base.NikLookupThrottle)."""
+    digits = (query or "").strip().replace(" ", "")
+    return digits if len(digits) == 16 and NIK_DIGITS.fullmatch(digits) else None
+
+
 def participant_search(*, user, query: str) -> QuerySet[Participant]:
     """By NIK (all 16 digits, or its start) or by part of the name."""
     qs = participants_visible_to(user)
@@ -75,14 +87,24 @@ def participant_search(*, user, query: str) -> QuerySet[Participant]:
     if not query:
         return qs.none()
     digits = query.replace(" ", "")
-    if digits.isdigit():
-        # Searching by the start of a NIK would let a role that sees NIKs masked probe the hidden
-        # digits; it gets exact matches only.
-        roles = scope.roles_of(user)
-        if len(digits) < 16 and (Role.LABOUR_OFFICE in roles or Role.ADMIN in roles):
-            return qs.filter(nik__startswith=digits)
-        return qs.filter(nik=digits)
+    if NIK_DIGITS.fullmatch(digits):
+        if len(digits) == 16:
+            return qs.filter(nik=digits)
+        # The start of a NIK only among people whose NIK the user sees in full: elsewhere each
+        # answer would tell a masked digit (a labour clerk of one regency may be a field officer of
+        # another, where they see NIKs masked).
+        return qs.filter(nik__startswith=digits).filter(scope.personal_data_q(user))
     return qs.filter(name__icontains=query)
+
+
+def participant_history(*, participant: Participant) -> QuerySet[AuditEvent]:
+    """What happened to the person's record: domiciles moved by enrollments and corrections by
+    the labour office, newest first. Who looked at it is the access log's, not the record's story."""
+    return (
+        AuditEvent.objects.filter(target_type=participant._meta.label_lower, target_id=str(participant.pk))
+        .exclude(action=PERSONAL_VIEW)
+        .select_related("actor")
+    )
 
 
 # --- Batches --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from enrollment.models import (
     ImportJob,
     Participant,
     Programme,
+    Sex,
     mask_nik,
     mask_phone,
 )
@@ -119,12 +120,23 @@ class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
     def get_birth_date(self, obj: Participant):
         return obj.birth_date.isoformat() if self._full(obj.village_id) else None
 
-    def get_birth_year(self, obj: Participant) -> int:
-        return obj.birth_date.year
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_birth_year(self, obj: Participant) -> int | None:
+        # Null with the masked NIK, as the date: the year narrows the hidden digits (mask_birth_date).
+        return obj.birth_date.year if self._full(obj.village_id) else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone(self, obj: Participant) -> str:
         return obj.phone if self._full(obj.village_id) else mask_phone(obj.phone)
+
+
+class ParticipantCorrectionSerializer(serializers.Serializer):
+    """What the labour office may correct (any of them; the rules are the service's)."""
+
+    name = serializers.CharField(max_length=150, required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    birth_date = serializers.DateField(required=False)
+    village = region_code_field(required=False, help_text="A village code of your region, e.g. 35.26.02.2001")
 
 
 # --- Allocations ----------------------------------------------------------------------------------
@@ -323,7 +335,7 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="participant.name", read_only=True)
     sex = serializers.CharField(source="participant.sex", read_only=True)
     birth_date = serializers.SerializerMethodField()
-    birth_year = serializers.IntegerField(source="participant.birth_date.year", read_only=True)
+    birth_year = serializers.SerializerMethodField()
     village = serializers.CharField(source="participant.village_id", read_only=True)
     village_name = serializers.CharField(source="participant.village.name", read_only=True)
     occupation = serializers.CharField(source="participant.occupation", read_only=True)
@@ -371,6 +383,10 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_birth_date(self, obj: BatchMember):
         return obj.participant.birth_date.isoformat() if self._full(self._batch_regency(obj)) else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_birth_year(self, obj: BatchMember) -> int | None:
+        return obj.participant.birth_date.year if self._full(self._batch_regency(obj)) else None
 
 
 class ImportRowIssueSerializer(serializers.Serializer):

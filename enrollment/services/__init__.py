@@ -72,6 +72,13 @@ from enrollment.services.employers import (
     employers_reassess,
     name_key,
 )
+from enrollment.services.participants import (
+    CORRECTABLE,
+    PARTICIPANT_CORRECT,
+    PARTICIPANT_MOVE,
+    may_correct,
+    participant_correct,
+)
 
 __all__ += [
     "IMPORT_KINDS",
@@ -86,3 +93,5 @@ __all__ += [
     "employers_reassess",
     "name_key",
 ]
+
+__all__ += ["CORRECTABLE", "PARTICIPANT_CORRECT", "PARTICIPANT_MOVE", "may_correct", "participant_correct"]

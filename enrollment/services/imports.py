@@ -25,9 +25,10 @@ from enrollment.models import (
     mask_nik,
 )
 from enrollment.services.batches import _lock, _require_editor, _state_error, batch_activate, batch_refresh_totals
+from enrollment.services.participants import PARTICIPANT_MOVE
 from ucj import scope, sheets
 from ucj.errors import ApplicationError, Conflict, ValidationFailed
-from ucj.models import Role
+from ucj.models import AuditEvent, Role
 from ucj.services import audit_record
 
 # --- Imports --------------------------------------------------------------------------------------
@@ -174,11 +175,13 @@ def _write_members(
         try:
             with transaction.atomic():
                 _write_rows(batch, valid, registered, now, reserved)
+                _move_domiciles(job, batch, valid, registered, now)
         except IntegrityError:
             current = importers.registered_participants([r.nik for r in valid])
             valid = _refuse_late(valid, batch, current, registered)
             with transaction.atomic():
                 _write_rows(batch, valid, current, now, reserved)
+                _move_domiciles(job, batch, valid, current, now)
     except IntegrityError as exc:
         raise Conflict(
             _("Another upload added some of these people at the same moment; upload the file again.")
@@ -205,12 +208,53 @@ def _refuse_late(valid: list, batch: EnrollmentBatch, current: dict, checked: di
     error on the others: one who joined a batch since, or one registered since the rows were
     checked against `checked` (whose region the checks did not see)."""
     late = importers.membership_conflicts([r.nik for r in valid if r.nik in current], batch, registered=current)
+    # A person whose domicile this upload moves must still be free to move (few rows: one query).
+    movers = [current[r.nik][0] for r in valid if r.moves_from and r.nik in current and r.nik not in late]
+    held = importers.participants_held(movers, timezone.localdate()) if movers else set()
     for r in valid:
         if r.nik in late:
             r.error("nik", late[r.nik])
         elif r.nik in current and r.nik not in checked:
             r.error("nik", _("Registered by another upload while this file was being checked; upload the row again."))
+        elif r.moves_from and current[r.nik][0] in held:
+            r.error("nik", importers.taken_message())
     return [r for r in valid if not r.errors]
+
+
+def _move_domiciles(job: ImportJob, batch: EnrollmentBatch, valid: list, registered: dict, now) -> None:
+    """People on record enrolled from another village (`MemberRow.moves_from`; the checks made
+    sure they were free to move): their domicile becomes the row's village, and each move is on
+    the participant's history (from which village to which, by whom, through which batch). In
+    the transaction of the memberships: both stand or fall together. Set-based; most uploads
+    move nobody and cost nothing here."""
+    moves = {}
+    for r in valid:
+        if r.moves_from and r.nik in registered:
+            pk, village, _name = registered[r.nik]
+            if village != r.village_code:
+                moves[pk] = (village, r.village_code)
+    if not moves:
+        return
+    Participant.objects.bulk_update(
+        [Participant(pk=pk, village_id=to, updated_at=now) for pk, (_from, to) in moves.items()],
+        ["village", "updated_at"],
+        batch_size=1000,
+    )
+    # One audit event per person, written together (audit_record writes one row a call).
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=job.created_by,
+                action=PARTICIPANT_MOVE,
+                target_type=Participant._meta.label_lower,
+                target_id=str(pk),
+                region_id=to,
+                data={"village_from": old, "village_to": to, "batch": batch.pk, "job": job.pk},
+            )
+            for pk, (old, to) in sorted(moves.items())
+        ],
+        batch_size=1000,
+    )
 
 
 def _write_rows(batch: EnrollmentBatch, valid: list, registered: dict, now, reserved: list[int] | None = None) -> None:

@@ -24,6 +24,7 @@ from enrollment.forms import (
     BatchFilterForm,
     BatchForm,
     MemberRemoveForm,
+    ParticipantCorrectionForm,
     ParticipantSearchForm,
     UploadForm,
     add_service_errors,
@@ -40,9 +41,10 @@ from enrollment.models import (
     mask_phone,
 )
 from ucj import scope
+from ucj.api_base import nik_lookup_refusal, nik_lookup_wait
 from ucj.errors import ApplicationError
 from ucj.models import Role, regency_code
-from ucj.services import personal_data_viewed
+from ucj.services import personal_data_looked_up, personal_data_viewed
 
 BATCHES_PER_PAGE = 50
 MEMBERS_PER_PAGE = 100
@@ -429,6 +431,14 @@ def participant_list(request):
     user = request.user
     form = ParticipantSearchForm(request.GET or None)
     page = None
+    nik = selectors.nik_looked_up(form.cleaned_data["q"]) if form.is_valid() else None
+    # A look-up by a whole NIK counts on the API's counter (ucj.api_base.NikLookupThrottle).
+    wait = nik_lookup_wait(request, nik) if nik else None
+    if wait is not None:
+        context = {"form": form, "page": None, "refusal": nik_lookup_refusal(wait)}
+        response = render(request, "enrollment/participant_list.html", context, status=429)
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
     if form.is_valid():
         # Only memberships of batches the user may see: another region's batches stay unknown.
         memberships = (
@@ -450,7 +460,66 @@ def participant_list(request):
             person.phone_shown = _masked(personal, person.phone, mask_phone)
             person.birth_shown = _birth(personal, person.birth_date)
             person.membership_rows = [(m, m.batch_id in openable) for m in person.memberships.all()]
+            person.correctable = services.may_correct(user, person)
             if personal:
                 shown.append(person.pk)
         personal_data_viewed(actor=user, where=request.get_full_path(), participant_ids=shown)
+        if nik:
+            found = [person.pk for person in page]
+            personal_data_looked_up(actor=user, nik=nik, where=request.path, participant_ids=found)
     return render(request, "enrollment/participant_list.html", {"form": form, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def participant_edit(request, pk):
+    """The labour office of the region the person lives in corrects the record: name, sex, birth
+    date, village. Others of the region: 403; outside it: 404."""
+    user = request.user
+    participant = get_object_or_404(selectors.participants_visible_to(user), pk=pk)
+    if not services.may_correct(user, participant):
+        raise PermissionDenied(_("Your role does not allow this action in this region."))
+    initial = {
+        "name": participant.name,
+        "sex": participant.sex,
+        "birth_date": participant.birth_date,
+        "village": participant.village_id,
+    }
+    form = ParticipantCorrectionForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.CORRECTABLE}
+        try:
+            services.participant_correct(actor=user, participant_id=participant.pk, changes=changes)
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The record was corrected."))
+            return redirect("enrollment:participant-edit", pk=participant.pk)
+    # The labour office sees the NIK and birth date in full here: on the access log.
+    personal_data_viewed(actor=user, where=request.get_full_path(), participant_ids=[participant.pk])
+    history = [(event, _history_lines(event)) for event in selectors.participant_history(participant=participant)[:50]]
+    return render(
+        request,
+        "enrollment/participant_form.html",
+        {"form": form, "participant": participant, "history": history},
+    )
+
+
+CORRECTION_LABELS = {
+    "name": gettext_lazy("Name"),
+    "sex": gettext_lazy("Sex"),
+    "birth_date": gettext_lazy("Birth date"),
+    "village": gettext_lazy("Village of domicile"),
+}
+
+
+def _history_lines(event) -> list[str]:
+    data = event.data or {}
+    if event.action == services.PARTICIPANT_MOVE:
+        return [
+            _("Domicile moved from %(from)s to %(to)s by the enrollment in batch #%(batch)s.")
+            % {"from": data.get("village_from", ""), "to": data.get("village_to", ""), "batch": data.get("batch", "")}
+        ]
+    return [
+        _("%(field)s: %(old)s → %(new)s") % {"field": CORRECTION_LABELS.get(name, name), "old": old, "new": new}
+        for name, (old, new) in (data.get("changes") or {}).items()
+    ]

@@ -706,9 +706,10 @@ def test_a_masked_nik_cannot_be_rebuilt_from_the_birth_date_or_probed_by_prefix(
     batch = batch_in_state(BatchState.ACTIVE)
     nik = make_nik(1)
     officer_view = as_user(api_client, officer).get(PARTICIPANTS, {"q": nik}).json()["results"][0]
-    assert officer_view["nik"] != nik and officer_view["birth_date"] is None and officer_view["birth_year"] == 1990
+    # Not even the birth year: with the village and the sex it left a few hundred candidates.
+    assert officer_view["nik"] != nik and officer_view["birth_date"] is None and officer_view["birth_year"] is None
     member = as_user(api_client, officer).get(f"{BATCHES}{batch.pk}/members/").json()["results"][0]
-    assert member["birth_date"] is None and member["birth_year"] == 1990
+    assert member["birth_date"] is None and member["birth_year"] is None
     # A prefix search would reveal the hidden digits one by one; a masked role gets exact matches only.
     assert as_user(api_client, officer).get(PARTICIPANTS, {"q": nik[:12]}).json()["count"] == 0
     assert as_user(api_client, clerk).get(PARTICIPANTS, {"q": nik[:12]}).json()["count"] == 3

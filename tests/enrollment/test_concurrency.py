@@ -154,7 +154,7 @@ def test_concurrent_imports_put_a_person_in_one_open_batch_only(postgres, monkey
     # unique index (the whole file fails with a Conflict and adds nothing).
     if loser.state == ImportState.DONE:
         assert (loser.accepted, loser.rejected) == (1, 1)
-        assert "Already in open batch" in loser.errors[0]["message"]
+        assert "Already in an open batch" in loser.errors[0]["message"]
     else:
         assert loser.state == ImportState.FAILED
         assert "upload the file again" in loser.message

@@ -61,6 +61,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 FORMATS = ["csv", "xlsx"]
 OUTSIDE_OFFICER = "35.26.03.2001"  # Burneh: Bangkalan, but not one of the officer's districts
 PAMEKASAN_VILLAGE = "35.28.01.2001"  # Dabuan, Pamekasan: another regency
+TAKEN = "Already in an open batch or protected for an overlapping period."
 
 
 def encode(rows: list[dict], fmt: str, **kw) -> bytes:
@@ -219,7 +220,7 @@ def test_a_person_in_another_open_batch_is_refused(officer, fmt):
     import_rows(officer, first, [member_row(1)])
     second = new_batch(officer)
     job = run(officer, second, encode([member_row(2), member_row(1)], fmt), fmt)
-    assert_one_bad_row(job, second, column="nik", contains=f"Already in open batch #{first.pk}", good=(2,))
+    assert_one_bad_row(job, second, column="nik", contains=TAKEN, good=(2,))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -227,7 +228,7 @@ def test_a_person_active_for_an_overlapping_period_is_refused(batch_in_state, of
     batch_in_state(BatchState.ACTIVE)  # serials 1 to 3, June to December
     overlapping = new_batch(officer, period_start=dt.date(YEAR, 12, 1), period_end=dt.date(YEAR, 12, 31))
     job = run(officer, overlapping, encode([member_row(4), member_row(1)], fmt), fmt)
-    assert_one_bad_row(job, overlapping, column="nik", contains="Already active until 31/12/2026", good=(4,))
+    assert_one_bad_row(job, overlapping, column="nik", contains=TAKEN, good=(4,))
 
 
 def test_a_person_rejected_by_bpjs_is_not_active(batch_in_state, officer, clerk):
@@ -558,14 +559,31 @@ def test_people_on_record_are_found_by_their_whole_nik_and_nothing_else(officer)
     assert (set(found), result) == (set(on_record), "parsed")
 
 
-def test_a_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(batch_in_state, officer, clerk):
+def test_a_free_person_registered_outside_the_uploaders_area_moves_without_being_described(
+    batch_in_state, officer, clerk
+):
     registered = batch_in_state(BatchState.REJECTED, members=1)  # lives in VILLAGE, district 35.26.02
     assert registered.members.get().participant.village_id == VILLAGE
     colleague = user_with(Role.FIELD_OFFICER, "35.26.01", username="colleague")
     draft = new_batch(colleague, area="35.26.01")
     job = import_rows(colleague, draft, [member_row(1, village=OTHER_VILLAGE, name="Nama Palsu", phone="")])
+    # In no open batch and protected neither today nor later: whoever lists them enrolls them, and
+    # nothing of the record (its name, its village) is told to an uploader who could not see it.
+    assert (job.accepted, job.errors, job.warnings) == (1, [], [])
+    person = Participant.objects.get(nik=make_nik(1))
+    assert (person.name, person.village_id) == ("Warga 1", OTHER_VILLAGE)
+
+
+def test_a_held_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(
+    batch_in_state, officer
+):
+    batch_in_state(BatchState.ACTIVE, members=1)  # protected June to December, in VILLAGE
+    colleague = user_with(Role.FIELD_OFFICER, "35.26.01", username="colleague")
+    later = new_batch(colleague, area="35.26.01", year=YEAR + 1, period_start=dt.date(YEAR + 1, 1, 1),
+                      period_end=dt.date(YEAR + 1, 12, 31))  # fmt: skip
+    job = import_rows(colleague, later, [member_row(1, village=OTHER_VILLAGE, name="Nama Palsu", phone="")])
     assert job.accepted == 0
-    assert job.errors[0]["column"] == "nik" and VILLAGE not in job.errors[0]["message"]
+    assert job.errors == [{"row": 2, "column": "nik", "message": TAKEN}]
     person = Participant.objects.get(nik=make_nik(1))
     assert (person.name, person.village_id) == ("Warga 1", VILLAGE)
 

@@ -529,7 +529,7 @@ def test_a_lead_already_active_for_an_overlapping_period_is_refused_with_the_enr
     assert [lead.pk for lead in result.added] == [fresh.pk]
     [refusal] = result.refused
     assert (refusal["lead"], refusal["column"]) == (already.pk, "nik")
-    assert "Already active until 31/12/2026" in refusal["message"] and "overlapping this period" in refusal["message"]
+    assert refusal["message"] == "Already in an open batch or protected for an overlapping period."
     already.refresh_from_db()
     assert already.status == LeadStatus.INTERESTED and already.batch is None
     assert not BatchMember.objects.filter(batch=draft, participant__nik=already.nik).exists()

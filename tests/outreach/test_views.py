@@ -603,11 +603,11 @@ def test_a_supervisor_may_not_open_a_leads_form_and_sees_no_edit_button(client, 
     assert f'href="{url}" id="edit-lead"' in client.get(personal_lead.get_absolute_url()).content.decode()
 
 
-def test_a_lead_page_shows_only_the_birth_year_to_masked_roles(client, supervisor, officer, personal_lead):
+def test_a_lead_page_shows_no_birth_date_nor_year_to_masked_roles(client, supervisor, officer, personal_lead):
     assert personal_lead.birth_date == BIRTH
     client.force_login(supervisor)
     page = client.get(personal_lead.get_absolute_url()).content.decode()
-    assert 'id="lead-birth">1988<' in page and "14/07/1988" not in page
+    assert 'id="lead-birth">—<' in page and "14/07/1988" not in page and "1988" not in page
     assert personal_lead.nik not in page and mask_nik(personal_lead.nik) in page
     client.force_login(officer)
     assert 'id="lead-birth">14/07/1988<' in client.get(personal_lead.get_absolute_url()).content.decode()

@@ -54,6 +54,7 @@ OBJECT_ROUTES = {
     "enrollment:import-status": "job",
     "enrollment:import-errors": "job",
     "enrollment:allocation-edit": "allocation",
+    "enrollment:participant-edit": "participant",
     "enrollment:employer-detail": "employer",
     "enrollment:employer-edit": "employer",
     "enrollment:case-open": "employer",
