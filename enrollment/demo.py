@@ -103,6 +103,7 @@ def _seed_batches(*, log) -> None:
         return
     officer = User.objects.get(username="officer")
     clerk = User.objects.get(username="disnaker")
+    head = User.objects.get(username="kadis")  # Kepala Dinas: approves what the clerk verified
     year = timezone.localdate().year
     people = _People(seed=3526)
     socah, bangkalan, burneh = _villages("35.26.02", 8), _villages("35.26.01", 6), _villages("35.26.03", 6)
@@ -137,8 +138,9 @@ def _seed_batches(*, log) -> None:
         return b
 
     def advance(b, *steps, reason=""):
+        # Four eyes: the officer submits, the clerk verifies, the head of the office approves.
         for step in steps:
-            actor = officer if step is services.batch_submit else clerk
+            actor = {services.batch_submit: officer, services.batch_approve: head}.get(step, clerk)
             step(actor=actor, batch_id=b.pk, **({"reason": reason} if reason else {}))
 
     def activate(b):

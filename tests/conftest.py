@@ -2,7 +2,8 @@
 and Bali (51: Badung, Bangli) once per session; every test runs in a transaction on top of them.
 
 People, per CONVENTIONS: an officer, a labour-office clerk and a supervisor of Bangkalan, and an
-outsider (the labour office of Badung, Bali) who must see nothing of Bangkalan."""
+outsider (the labour office of Badung, Bali) who must see nothing of Bangkalan; `kadis`, a second
+labour-office user of Bangkalan, approves what the clerk verified (four eyes)."""
 
 import os
 from importlib import import_module
@@ -112,6 +113,13 @@ def supervisor(db):
 @pytest.fixture
 def outsider(db):
     return user_with(Role.LABOUR_OFFICE, BADUNG, username="outsider")
+
+
+@pytest.fixture
+def kadis(db):
+    """A second labour-office user of Bangkalan, the head of the office (Kepala Dinas): four eyes
+    on money mean the clerk who verified a batch does not approve it (DESIGN §3)."""
+    return user_with(Role.LABOUR_OFFICE, BANGKALAN, username="kadis")
 
 
 @pytest.fixture

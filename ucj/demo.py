@@ -66,6 +66,9 @@ def users() -> list[tuple[str, str, list[str]]]:
     return [
         ("officer", Role.FIELD_OFFICER, OFFICER_DISTRICTS),
         ("disnaker", Role.LABOUR_OFFICE, [BANGKALAN]),
+        # The head of the labour office (Kepala Dinas): four eyes, so the clerk verifies batches
+        # and the head approves them (DESIGN §3).
+        ("kadis", Role.LABOUR_OFFICE, [BANGKALAN]),
         ("supervisor", Role.SUPERVISOR, [JAWA_TIMUR]),
         ("admin", Role.ADMIN, [ROOT_CODE]),
     ]

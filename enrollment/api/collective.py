@@ -275,7 +275,9 @@ class BatchViewSet(PersonalDataLog, mixins.ListModelMixin, mixins.RetrieveModelM
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return selectors.batches_visible_to(self.request.user).select_related("regency", "area", "created_by")
+        return selectors.batches_visible_to(self.request.user).select_related(
+            "regency", "area", "created_by", "submitted_by", "verified_by", "approved_by"
+        )
 
     def _answer(self, batch_id: int, code=status.HTTP_200_OK, **kwargs) -> Response:
         batch = self.get_queryset().get(pk=batch_id)

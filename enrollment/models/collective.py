@@ -164,6 +164,10 @@ class BatchState(models.TextChoices):
 OPEN_STATES = [BatchState.DRAFT, BatchState.SUBMITTED, BatchState.VERIFIED, BatchState.APPROVED]
 # Money is reserved from approval until cancellation.
 COMMITTED_STATES = [BatchState.APPROVED, BatchState.ACTIVE]
+# The batches whose `total_cost` an allocation counts as committed: approved and active ones, and
+# active ones cancelled later, which keep the months already covered (`paid_until`). A batch
+# cancelled before activation keeps nothing. Every sum of committed money filters with this.
+RESERVES_MONEY = Q(state__in=COMMITTED_STATES) | Q(state=BatchState.CANCELLED, paid_until__isnull=False)
 
 
 class EnrollmentBatch(TimeStamped):
@@ -201,6 +205,37 @@ class EnrollmentBatch(TimeStamped):
     )
     state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
     last_reason = models.TextField(_("last reason"), blank=True)
+    # Who took the steps that four eyes keep apart (DESIGN §3), kept on the row so that the rule
+    # is read under the batch's lock and lists can show each batch's actions without reading its
+    # history. A return to draft clears the submitter and the verifier: the next round is new.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The last day the funding source pays for when an active batch was cancelled: the end of the
+    # month of cancellation (premiums are paid monthly in advance, so that month is paid). Null
+    # while the whole period is paid, and for a batch cancelled before activation (nothing paid).
+    paid_until = models.DateField(_("paid until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrollment batch")
@@ -223,6 +258,13 @@ class EnrollmentBatch(TimeStamped):
     @property
     def months(self) -> int:
         return months_between(self.period_start, self.period_end)
+
+    @property
+    def paid_months(self) -> int:
+        """The months the batch costs: the whole period, or from its start through `paid_until`
+        (none when it was cancelled before the period began)."""
+        end = self.period_end if self.paid_until is None else min(self.paid_until, self.period_end)
+        return max(months_between(self.period_start, end), 0)
 
     @property
     def is_open(self) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from enrollment.models import (
     COMMITTED_STATES,
     DEFAULT_PROGRAMMES,
+    RESERVES_MONEY,
     SEGMENT_OF_KIND,
     BatchKind,
     BatchMember,
@@ -23,7 +24,7 @@ from enrollment.models import (
     MemberState,
     Participant,
 )
-from enrollment.services import allocation_for, may_edit, premium_monthly
+from enrollment.services import allocation_for, duty_barred, may_edit, premium_monthly
 from ucj import scope
 from ucj.errors import ApplicationError
 from ucj.models import ROOT_CODE, AuditEvent, Role
@@ -46,10 +47,10 @@ def batches_visible_to(user) -> QuerySet[EnrollmentBatch]:
 
 
 def with_committed(allocations: QuerySet[FundingAllocation]) -> QuerySet[FundingAllocation]:
-    """Allocations annotated with `committed`: what approved and active batches reserve, in the
-    same query."""
+    """Allocations annotated with `committed`: what approved and active batches reserve (and
+    cancelled active ones keep), in the same query."""
     committed = (
-        EnrollmentBatch.objects.filter(allocation=OuterRef("pk"), state__in=COMMITTED_STATES)
+        EnrollmentBatch.objects.filter(RESERVES_MONEY, allocation=OuterRef("pk"))
         .order_by()
         .values("allocation")
         .annotate(s=Sum("total_cost"))
@@ -130,7 +131,8 @@ ACTIONS = {
 
 
 def batch_actions_for(*, user, batch: EnrollmentBatch) -> list[str]:
-    """The transitions this user may take on this batch now (pages show only these)."""
+    """The transitions this user may take on this batch now (pages show only these): their role,
+    and four eyes as the services apply them (`duty_barred`)."""
     out = []
     for action, (states, who) in ACTIONS.items():
         if batch.state not in states:
@@ -138,7 +140,7 @@ def batch_actions_for(*, user, batch: EnrollmentBatch) -> list[str]:
         allowed = (
             may_edit(user, batch.area_id, batch.created_by_id)
             if who == "editor"
-            else scope.has_role(user, who, batch.regency_id)
+            else scope.has_role(user, who, batch.regency_id) and not duty_barred(user, batch, action)
         )
         if allowed:
             out.append(action)
@@ -179,7 +181,7 @@ def batch_budget_effect(*, batch: EnrollmentBatch) -> BudgetEffect:
     allocation = batch.allocation or allocation_for(batch).first()
     if allocation is None:
         return BudgetEffect(None, 0, 0, 0, batch.total_cost, False, -batch.total_cost, False)
-    committed = allocation.batches.filter(state__in=COMMITTED_STATES).aggregate(s=Sum("total_cost"))["s"] or 0
+    committed = allocation.batches.filter(RESERVES_MONEY).aggregate(s=Sum("total_cost"))["s"] or 0
     counted = batch.state in COMMITTED_STATES and batch.allocation_id == allocation.pk
     remaining = allocation.amount - committed
     after = remaining if counted else remaining - batch.total_cost

@@ -244,6 +244,16 @@ class BatchSerializer(serializers.ModelSerializer):
     decree_number = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    # Four eyes: who took each step (null until it is taken; a return to draft clears the first two).
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, allow_null=True)
+    verified_by = serializers.CharField(source="verified_by.username", read_only=True, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, allow_null=True)
+    paid_until = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when an active batch is cancelled: the end of the month of cancellation, the last day "
+        "paid; total_cost then counts the months up to it.",
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -275,6 +285,10 @@ class BatchSerializer(serializers.ModelSerializer):
             "updated_at",
             "state_changed_at",
             "last_reason",
+            "submitted_by",
+            "verified_by",
+            "approved_by",
+            "paid_until",
             "allowed_actions",
         ]
         read_only_fields = [

@@ -19,6 +19,7 @@ from enrollment.services.batches import (
     batch_submit,
     batch_update,
     batch_verify,
+    duty_barred,
     may_edit,
     premium_monthly,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "batch_submit",
     "batch_update",
     "batch_verify",
+    "duty_barred",
     "import_create",
     "import_run",
     "import_runs_inline",

@@ -7,6 +7,7 @@ functions and nothing else writes these tables."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import Http404
@@ -15,8 +16,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
-    COMMITTED_STATES,
     DEFAULT_PROGRAMMES,
+    RESERVES_MONEY,
     VILLAGE_SOURCES,
     BatchKind,
     BatchMember,
@@ -58,9 +59,10 @@ def premium_monthly(*, programmes: list[str], declared_income: int, on_date: dt.
 
 
 def allocation_committed(allocation: FundingAllocation) -> int:
-    """Money reserved by approved and active batches. Read it under the allocation's row lock when
-    the answer decides anything."""
-    return allocation.batches.filter(state__in=COMMITTED_STATES).aggregate(s=Sum("total_cost"))["s"] or 0
+    """Money reserved by approved and active batches, and kept by active batches cancelled later
+    for the months they covered. Read it under the allocation's row lock when the answer decides
+    anything."""
+    return allocation.batches.filter(RESERVES_MONEY).aggregate(s=Sum("total_cost"))["s"] or 0
 
 
 def _allocation_region(region_code: str, source: str) -> Region:
@@ -381,24 +383,76 @@ def _member_problems(batch: EnrollmentBatch) -> list[dict]:
 
 
 def batch_refresh_totals(batch: EnrollmentBatch) -> None:
-    """Total cost: members who count (pending or accepted) x monthly premium x months. The caller saves."""
+    """Total cost: members who count (pending or accepted) x monthly premium x the months paid
+    (the period, or up to `paid_until` once an active batch is cancelled). The caller saves."""
     batch.member_count = batch.members.exclude(state=MemberState.REJECTED).count()
-    batch.total_cost = batch.member_count * batch.monthly_premium * batch.months
+    batch.total_cost = batch.member_count * batch.monthly_premium * batch.paid_months
+
+
+# --- Four eyes on money (DESIGN §3) ---------------------------------------------------------------
+# Who took each step is kept on the batch (`_transition`); the step an action may not follow by
+# the same person: whoever submitted does not verify, whoever verified does not approve.
+STEP_BY = {"submit": "submitted_by", "verify": "verified_by", "approve": "approved_by"}
+FOUR_EYES = {"verify": "submit", "approve": "verify"}
+
+
+def duty_barred(actor, batch: EnrollmentBatch, action: str) -> bool:
+    """Whether four eyes keep `actor` from taking `action` on `batch` because they took the step
+    before it (off when UCJ_SEPARATE_DUTIES is, for an office with a single clerk). The services
+    refuse with it and the actions pages and the API offer are filtered with it: one rule."""
+    step = FOUR_EYES.get(action)
+    if step is None or not settings.UCJ_SEPARATE_DUTIES:
+        return False
+    done_by = getattr(batch, STEP_BY[step] + "_id")
+    return done_by is not None and done_by == actor.pk
+
+
+def _require_four_eyes(actor, batch: EnrollmentBatch, action: str) -> None:
+    if not duty_barred(actor, batch, action):
+        return
+    regency = batch.regency.name
+    if action == "verify":
+        message = _("You submitted this batch; another labour-office user of %(regency)s must verify it.")
+    else:
+        message = _("You verified this batch; another labour-office user of %(regency)s must approve it.")
+    raise Conflict(message % {"regency": regency})
 
 
 def _transition(batch: EnrollmentBatch, *, actor, to: str, action: str, reason: str = "", data=None) -> None:
     before = batch.state
+    data = dict(data or {})
+    if action in STEP_BY:
+        previous = FOUR_EYES.get(action)
+        if previous and getattr(batch, STEP_BY[previous] + "_id") == actor.pk:
+            # Only with UCJ_SEPARATE_DUTIES off: the history says plainly that four eyes were two.
+            data["same_person_as"] = previous
+        setattr(batch, STEP_BY[action], actor)
+    elif action == "return":
+        # Back to draft: the next submission and verification are a new round.
+        batch.submitted_by = batch.verified_by = None
     batch.state = to
     batch.state_changed_at = timezone.now()
     batch.last_reason = reason
-    batch.save(update_fields=["state", "state_changed_at", "last_reason", "member_count", "total_cost", "updated_at"])
+    batch.save(
+        update_fields=[
+            "state",
+            "state_changed_at",
+            "last_reason",
+            "member_count",
+            "total_cost",
+            "submitted_by",
+            "verified_by",
+            "approved_by",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=actor,
         action=f"batch.{action}",
         target=batch,
         region_code=batch.area_id,
         reason=reason,
-        data={"from": before, "to": to, "members": batch.member_count, "total_cost": batch.total_cost, **(data or {})},
+        data={"from": before, "to": to, "members": batch.member_count, "total_cost": batch.total_cost, **data},
     )
 
 
@@ -437,6 +491,7 @@ def batch_verify(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
     if batch.state != BatchState.SUBMITTED:
         raise _state_error(batch, _("verified"))
+    _require_four_eyes(actor, batch, "verify")
     _transition(batch, actor=actor, to=BatchState.VERIFIED, action="verify", reason=reason)
     return batch
 
@@ -454,6 +509,7 @@ def batch_approve(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
     if batch.state != BatchState.VERIFIED:
         raise _state_error(batch, _("approved"))
+    _require_four_eyes(actor, batch, "approve")
     # Lock the allocation row: two clerks approving at once must not overspend it. The second
     # waits here until the first commits, then sees its batch among the committed ones.
     allocation = allocation_for(batch).select_for_update().first()
@@ -585,23 +641,56 @@ def batch_activate(
     )
 
 
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
 @transaction.atomic
 def batch_cancel(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+    """Cancel an approved or active batch. An approved batch has paid nothing: all its money is
+    released. An active batch keeps the months from its period's start through the month of
+    cancellation (BPJS premiums are paid monthly in advance, so that month is paid) and releases
+    the months after it; its members stop counting toward coverage on the day of cancellation."""
     batch = _lock(batch_id)
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
     if batch.state not in (BatchState.APPROVED, BatchState.ACTIVE):
         raise _state_error(batch, _("cancelled"))
-    was_active = batch.state == BatchState.ACTIVE
-    if was_active:
+    today = timezone.localdate()
+    cost_before, months_before = batch.total_cost, batch.paid_months
+    if batch.state == BatchState.ACTIVE:
         _mark_villages_stale(batch, reason="batch.cancel")  # before the members are closed
         # They stop counting toward coverage today; the days they counted stay counted.
-        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        yesterday = today - dt.timedelta(days=1)
         batch.members.filter(state=MemberState.ACCEPTED, covered_until__gt=yesterday).update(
             covered_until=yesterday, updated_at=timezone.now()
         )
+        # The cost shrinks to the months paid; the allocation counts that much (RESERVES_MONEY).
+        batch.paid_until = min(_month_end(today), batch.period_end)
+        batch.save(update_fields=["paid_until"])
+        batch_refresh_totals(batch)
+        release = {"release": "months_not_covered", "paid_until": batch.paid_until.isoformat()}
+    else:
+        # Approved, not active: nobody was protected and nothing is paid. A cancelled batch
+        # without `paid_until` reserves nothing; its total cost stays as the cost it would have had.
+        release = {"release": "all"}
+    released = cost_before - (batch.total_cost if batch.paid_until else 0)
+    kept_months = batch.paid_months if batch.paid_until else 0
     _close_members(batch)
-    # A cancelled batch releases its money: committed sums only approved and active batches.
-    _transition(batch, actor=actor, to=BatchState.CANCELLED, action="cancel", reason=reason)
+    _transition(
+        batch,
+        actor=actor,
+        to=BatchState.CANCELLED,
+        action="cancel",
+        reason=reason,
+        data={
+            **release,
+            "released": released,
+            "months_kept": kept_months,
+            "months_released": months_before - kept_months,
+            "cost_before": cost_before,
+        },
+    )
     return batch
 
 

@@ -77,7 +77,10 @@ def _run(request, fn, **kwargs):
 
 def _batch_or_404(request, pk):
     return get_object_or_404(
-        selectors.batches_visible_to(request.user).select_related("regency", "area", "created_by"), pk=pk
+        selectors.batches_visible_to(request.user).select_related(
+            "regency", "area", "created_by", "submitted_by", "verified_by", "approved_by"
+        ),
+        pk=pk,
     )
 
 
@@ -191,6 +194,7 @@ def batch_detail(request, pk):
         "transitions": [a for a in actions if a in TRANSITIONS],
         "can_activate": "activate" in actions,
         "can_edit": can_edit,
+        "same_person": _same_person_notes(batch),
         "budget": None if closed else selectors.batch_budget_effect(batch=batch),
         "villages": selectors.batch_village_summary(batch=batch),
         "history": [_history_row(event) for event in selectors.batch_history(batch=batch)],
@@ -201,6 +205,17 @@ def batch_detail(request, pk):
         "activate_form": UploadForm() if "activate" in actions else None,
     }
     return render(request, "enrollment/batch_detail.html", context)
+
+
+def _same_person_notes(batch) -> list[str]:
+    """Steps that four eyes keep apart but one person took (only while UCJ_SEPARATE_DUTIES is
+    off, or before the rule existed): the page says so plainly."""
+    notes = []
+    if batch.submitted_by_id and batch.submitted_by_id == batch.verified_by_id:
+        notes.append(_("Submitted and verified by the same person (separation of duties switched off)."))
+    if batch.verified_by_id and batch.verified_by_id == batch.approved_by_id:
+        notes.append(_("Verified and approved by the same person (separation of duties switched off)."))
+    return notes
 
 
 def _history_row(event) -> dict:
@@ -244,7 +259,7 @@ TRANSITION_DONE = {
     "approve": gettext_lazy("Batch #%(id)s approved; its cost is reserved from the allocation."),
     "return": gettext_lazy("Batch #%(id)s returned to draft."),
     "reject": gettext_lazy("Batch #%(id)s rejected."),
-    "cancel": gettext_lazy("Batch #%(id)s cancelled; its money is released."),
+    "cancel": gettext_lazy("Batch #%(id)s cancelled; the money for the months not yet covered is released."),
 }
 
 

@@ -2,9 +2,10 @@
 the field officer's: headless Debian Chromium through Playwright against a live server, a
 screenshot of every step in tests/artifacts/ (ignored by git).
 
-1. The labour office uploads a member list with bad rows, reads why each was refused, uploads
-   the corrected rows, then submits, verifies, approves against its budget and activates with
-   BPJS's confirmation.
+1. A labour-office clerk uploads a member list with bad rows, reads why each was refused, uploads
+   the corrected rows and submits; with four eyes another clerk verifies it, and the head of the
+   office (kadis) approves it against its budget and activates it with BPJS's confirmation; the
+   one who took the step before is not offered the next.
 2. A supervisor opens the progress page of the regency, a batch becomes active meanwhile, and
    the page shows the new count."""
 
@@ -52,6 +53,8 @@ def test_labour_office_fixes_a_member_list_and_takes_the_batch_to_active(
     committed_db, live_server, desk_page, tmp_path
 ):
     clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
+    user_with(Role.LABOUR_OFFICE, BANGKALAN, username="verifikator")
+    user_with(Role.LABOUR_OFFICE, BANGKALAN, username="kadis")
     today = timezone.localdate()
     services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=50_000_000)
     batch = services.batch_create(
@@ -90,8 +93,16 @@ def test_labour_office_fixes_a_member_list_and_takes_the_batch_to_active(
     assert page.locator("#members-title .badge").inner_text().strip() == "5"
     shot(page, journey, "3-fixed")
 
-    for action in ("submit", "verify"):
-        click_and_wait(page, f"form[action$='/{action}/'] button[type=submit]")
+    click_and_wait(page, "form[action$='/submit/'] button[type=submit]")
+    assert page.locator("form[action$='/verify/']").count() == 0  # four eyes: not the submitter
+    page.context.clear_cookies()  # signed out: the next person signs in
+    log_in(page, live_server.url, "verifikator")
+    page.goto(f"{live_server.url}/batches/{batch.pk}/")
+    click_and_wait(page, "form[action$='/verify/'] button[type=submit]")
+    assert page.locator("form[action$='/approve/']").count() == 0  # nor the verifier
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "kadis")
+    page.goto(f"{live_server.url}/batches/{batch.pk}/")
     shot(page, journey, "4-verified-budget")
     click_and_wait(page, "form[action$='/approve/'] button[type=submit]")
     batch.refresh_from_db()

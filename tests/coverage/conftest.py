@@ -40,8 +40,9 @@ def day():
 def bangkalan_batch_to_activate(people: int, *, approve: bool = True):
     """Bangkalan as the news report has it (500,000 workers, 71,500 active a month ago), a budget,
     and a batch of `people` members of VILLAGE starting today, submitted and verified (and
-    approved unless `approve` is False), made by the services as an officer and a clerk would:
-    (batch, officer, clerk). For tests whose next step is the activation."""
+    approved unless `approve` is False), made by the services as an officer and the labour office
+    would: (batch, officer, clerk). A second labour-office user verifies it (four eyes), so that
+    the clerk may approve it. For tests whose next step is the activation."""
     from django.utils import timezone
 
     from enrollment import services
@@ -51,6 +52,7 @@ def bangkalan_batch_to_activate(people: int, *, approve: bool = True):
 
     officer = user_with(Role.FIELD_OFFICER, SOCAH, username="officer")
     clerk = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="disnaker")
+    verifier = user_with(Role.LABOUR_OFFICE, BANGKALAN, username="verifikator")
     today = timezone.localdate()
     workforce(BANGKALAN, 500_000)
     counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
@@ -58,7 +60,7 @@ def bangkalan_batch_to_activate(people: int, *, approve: bool = True):
     end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
     batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
     import_rows(officer, batch, [member_row(i) for i in range(1, people + 1)])
-    steps = [(services.batch_submit, officer), (services.batch_verify, clerk)]
+    steps = [(services.batch_submit, officer), (services.batch_verify, verifier)]
     for step, actor in steps + ([(services.batch_approve, clerk)] if approve else []):
         step(actor=actor, batch_id=batch.pk)
     return batch, officer, clerk

@@ -356,7 +356,7 @@ def test_members_stop_counting_when_their_period_lapses(bangkalan_figures, batch
     assert snap.date == after
 
 
-def test_a_batch_activated_before_its_period_counts_from_the_period_start(bangkalan_figures, officer, clerk):
+def test_a_batch_activated_before_its_period_counts_from_the_period_start(bangkalan_figures, officer, clerk, kadis):
     from enrollment import services
     from tests.enrollment.conftest import import_rows, make_nik, member_row, new_batch
 
@@ -365,7 +365,7 @@ def test_a_batch_activated_before_its_period_counts_from_the_period_start(bangka
     import_rows(officer, batch, [member_row(1)])
     services.batch_submit(actor=officer, batch_id=batch.pk)
     services.batch_verify(actor=clerk, batch_id=batch.pk)
-    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=kadis, batch_id=batch.pk)
     services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations={make_nik(1): (2, "23000000001")})
     member = BatchMember.objects.get(batch=batch)
     assert member.covered_from == dt.date(2027, 1, 1) and member.state == MemberState.ACCEPTED

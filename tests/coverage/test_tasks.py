@@ -118,19 +118,20 @@ def test_a_broker_that_cannot_be_reached_loses_nothing(monkeypatch, caplog):
 
 
 @pytest.mark.django_db
-def test_an_activation_recalculates_after_commit(officer, clerk, django_capture_on_commit_callbacks):
+def test_an_activation_recalculates_after_commit(officer, clerk, kadis, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     workforce(BANGKALAN, 500_000)
     counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
     with django_capture_on_commit_callbacks(execute=True):
-        activate_batch_today(officer, clerk, members=3)
+        activate_batch_today(officer, clerk, kadis, members=3)
     snap = CoverageSnapshot.objects.get(region_id=BANGKALAN, is_current=True)
     assert (snap.ucj_active, snap.ucj_change, snap.active) == (3, 3, 71_503)
     assert not StaleRegion.objects.exists()
 
 
-def activate_batch_today(officer, clerk, *, members: int):
-    """A batch of VILLAGE whose period starts today, activated through the services."""
+def activate_batch_today(officer, clerk, approver, *, members: int):
+    """A batch of VILLAGE whose period starts today, activated through the services (the clerk
+    verifies, `approver` approves: four eyes)."""
     today = timezone.localdate()
     services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
     end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
@@ -138,7 +139,7 @@ def activate_batch_today(officer, clerk, *, members: int):
     import_rows(officer, batch, [member_row(i) for i in range(1, members + 1)])
     services.batch_submit(actor=officer, batch_id=batch.pk)
     services.batch_verify(actor=clerk, batch_id=batch.pk)
-    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=approver, batch_id=batch.pk)
     confirmations = {make_nik(i): (i + 1, f"2300000000{i}") for i in range(1, members + 1)}
     services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations=confirmations)
     return batch

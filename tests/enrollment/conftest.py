@@ -115,8 +115,9 @@ def draft_batch(officer):
 
 
 @pytest.fixture
-def batch_in_state(officer, clerk, allocation):
-    """A batch of three members of VILLAGE brought to the given state by the services."""
+def batch_in_state(officer, clerk, kadis, allocation):
+    """A batch of three members of VILLAGE brought to the given state by the services: the officer
+    submits, the clerk verifies, the head of the office (kadis) approves, the clerk does the rest."""
 
     def make(state: str, *, members: int = 3, start: int = 1):
         batch = new_batch(officer)
@@ -126,22 +127,23 @@ def batch_in_state(officer, clerk, allocation):
             BatchState.VERIFIED: [services.batch_submit, services.batch_verify],
             BatchState.APPROVED: [services.batch_submit, services.batch_verify, services.batch_approve],
         }
+        actors = [officer, clerk, kadis]
         if state == BatchState.DRAFT:
             pass
         elif state in steps:
-            for i, step in enumerate(steps[state]):
-                step(actor=officer if i == 0 else clerk, batch_id=batch.pk)
+            for step, actor in zip(steps[state], actors, strict=False):
+                step(actor=actor, batch_id=batch.pk)
         elif state == BatchState.ACTIVE:
-            for i, step in enumerate(steps[BatchState.APPROVED]):
-                step(actor=officer if i == 0 else clerk, batch_id=batch.pk)
+            for step, actor in zip(steps[BatchState.APPROVED], actors, strict=True):
+                step(actor=actor, batch_id=batch.pk)
             confirmations = {make_nik(start + i): (i + 2, f"230{start + i:08d}") for i in range(members)}
             services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations=confirmations)
         elif state == BatchState.REJECTED:
             services.batch_submit(actor=officer, batch_id=batch.pk)
             services.batch_reject(actor=clerk, batch_id=batch.pk, reason="Daftar tidak lengkap")
         elif state == BatchState.CANCELLED:
-            for i, step in enumerate(steps[BatchState.APPROVED]):
-                step(actor=officer if i == 0 else clerk, batch_id=batch.pk)
+            for step, actor in zip(steps[BatchState.APPROVED], actors, strict=True):
+                step(actor=actor, batch_id=batch.pk)
             services.batch_cancel(actor=clerk, batch_id=batch.pk, reason="SK dicabut")
         batch.refresh_from_db()
         assert batch.state == state
@@ -150,12 +152,12 @@ def batch_in_state(officer, clerk, allocation):
     return make
 
 
-def approve(batch, officer, clerk) -> None:
-    """Take a draft batch through submission (the field officer), verification and approval (the
-    labour office) by the services."""
+def approve(batch, officer, clerk, approver) -> None:
+    """Take a draft batch through submission (the field officer), verification (the clerk) and
+    approval (`approver`, a second labour-office user: four eyes) by the services."""
     for step, actor in (
         (services.batch_submit, officer),
         (services.batch_verify, clerk),
-        (services.batch_approve, clerk),
+        (services.batch_approve, approver),
     ):
         step(actor=actor, batch_id=batch.pk)

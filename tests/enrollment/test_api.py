@@ -202,7 +202,7 @@ def test_patch_by_the_outsider_is_404(api_client, outsider, draft_batch):
 # --- Batches: the life cycle ----------------------------------------------------------------------
 
 
-def test_the_whole_life_cycle_through_the_api(api_client, officer, clerk, allocation):
+def test_the_whole_life_cycle_through_the_api(api_client, officer, clerk, kadis, allocation):
     client = as_user(api_client, officer)
     bid = client.post(BATCHES, CONTRACT_BATCH, format="json").json()["id"]
     rows = [member_row(i) for i in range(1, 4)]
@@ -214,11 +214,19 @@ def test_the_whole_life_cycle_through_the_api(api_client, officer, clerk, alloca
 
     client = as_user(api_client, clerk)
     assert client.get(f"{BATCHES}{bid}/").json()["allowed_actions"] == ["verify", "return", "reject"]
-    assert client.post(f"{BATCHES}{bid}/verify/", {"reason": "Lengkap"}, format="json").json()["state"] == "verified"
+    verified = client.post(f"{BATCHES}{bid}/verify/", {"reason": "Lengkap"}, format="json").json()
+    assert verified["state"] == "verified" and verified["verified_by"] == "clerk"
+    assert verified["allowed_actions"] == ["return", "reject"]  # four eyes: another user approves
+
+    client = as_user(api_client, kadis)
+    assert client.get(f"{BATCHES}{bid}/").json()["allowed_actions"] == ["approve", "return", "reject"]
     approved = client.post(f"{BATCHES}{bid}/approve/").json()
     assert approved["state"] == "approved" and approved["allocation"] == allocation.pk
+    assert (approved["submitted_by"], approved["verified_by"], approved["approved_by"]) == ("officer", "clerk", "kadis")
     assert approved["total_cost"] == 3 * PREMIUM * 7
     assert approved["allowed_actions"] == ["activate", "cancel"]
+
+    client = as_user(api_client, clerk)
 
     confirmation = confirmation_csv([(make_nik(i), f"2300000000{i}") for i in range(1, 3)])
     response = client.post(f"{BATCHES}{bid}/activate/", {"file": _named(confirmation, "bpjs.csv")})
@@ -249,8 +257,10 @@ def test_the_whole_life_cycle_through_the_api(api_client, officer, clerk, alloca
         # allowed
         (BatchState.DRAFT, "submit", "officer", 200),
         (BatchState.SUBMITTED, "verify", "clerk", 200),
-        (BatchState.VERIFIED, "approve", "clerk", 200),
+        (BatchState.VERIFIED, "approve", "kadis", 200),
         (BatchState.APPROVED, "cancel", "clerk", 200),
+        # four eyes: the clerk verified it (batch_in_state)
+        (BatchState.VERIFIED, "approve", "clerk", 409),
         (BatchState.ACTIVE, "cancel", "clerk", 200),
         # wrong role
         (BatchState.SUBMITTED, "verify", "officer", 403),
@@ -308,12 +318,12 @@ def test_submit_of_an_empty_draft_is_400(api_client, officer, draft_batch):
     assert response.json()["detail"]
 
 
-def test_approve_beyond_the_allocation_is_409(api_client, clerk, batch_in_state, allocation):
+def test_approve_beyond_the_allocation_is_409(api_client, clerk, kadis, batch_in_state, allocation):
     batch = batch_in_state(BatchState.VERIFIED)
     services.allocation_update(actor=clerk, allocation_id=allocation.pk, amount=PREMIUM)
-    response = as_user(api_client, clerk).post(f"{BATCHES}{batch.pk}/approve/")
+    response = as_user(api_client, kadis).post(f"{BATCHES}{batch.pk}/approve/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
-    assert response.json()["detail"]
+    assert "cannot pay" in response.json()["detail"]
 
 
 def test_a_reason_that_is_not_text_is_400(api_client, clerk, batch_in_state):

@@ -73,6 +73,7 @@ def run_together(functions, *, timeout=60):
 def test_concurrent_approvals_never_overspend_the_allocation(postgres, monkeypatch):
     officer = user_with(Role.FIELD_OFFICER, "35.26.01", "35.26.02", username="officer")
     clerk = user_with(Role.LABOUR_OFFICE, "35.26", username="clerk")
+    kadis = user_with(Role.LABOUR_OFFICE, "35.26", username="kadis")  # four eyes: the clerk verifies
     n, fits = 8, 3
     cost = PREMIUM * MONTHS  # one member, June to December
     allocation = services.allocation_create(
@@ -99,7 +100,7 @@ def test_concurrent_approvals_never_overspend_the_allocation(postgres, monkeypat
     monkeypatch.setattr(batch_services, "allocation_committed", slow_committed)
 
     def approve(batch_id):
-        actor = User.objects.get(pk=clerk.pk)  # each thread its own connection and user object
+        actor = User.objects.get(pk=kadis.pk)  # each thread its own connection and user object
         return lambda: services.batch_approve(actor=actor, batch_id=batch_id)
 
     results = run_together([approve(b) for b in batch_ids])

@@ -191,14 +191,16 @@ def test_employer_lists_of_hostile_cells_are_refused_whole_or_imported(clerk, ki
         st.lists(st.one_of(nik_like, hostile, st.text(alphabet="0123456789", max_size=18)), max_size=3), max_size=8
     )
 )
-def test_bpjs_confirmations_of_hostile_cells_change_nothing_but_what_they_confirm(officer, clerk, allocation, rows):
+def test_bpjs_confirmations_of_hostile_cells_change_nothing_but_what_they_confirm(
+    officer, clerk, kadis, allocation, rows
+):
     """BPJS's confirmation: lines that cannot be used are listed and the batch activates with the
     members it confirms (or the file fails whole); nobody is confirmed who is not on the batch."""
     batch = new_batch(officer)
     serials = [next(SERIALS) for _ in range(3)]  # new people each example: the database persists
     job = _run(officer, batch, rows_csv_of_members(serials), "anggota.csv")
     assert job.accepted == 3, job.errors
-    approve(batch, officer, clerk)
+    approve(batch, officer, clerk, kadis)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["nik", "kpj"])

@@ -735,13 +735,13 @@ def test_new_people_take_the_ids_reserved_while_the_file_was_read_or_fresh_ones(
 
 
 @pytest.fixture
-def exported_batch(officer, clerk, allocation):
+def exported_batch(officer, clerk, kadis, allocation):
     batch = new_batch(officer)
     rows = [member_row(1, name="=HYPERLINK(evil)"), member_row(2, name="@SUM(A1)"), member_row(3, name="+62 Budi")]
     rows += [member_row(i) for i in range(4, 8)]
     job = import_rows(officer, batch, rows)
     assert job.accepted == 7, job.errors
-    approve(batch, officer, clerk)
+    approve(batch, officer, clerk, kadis)
     return batch
 
 

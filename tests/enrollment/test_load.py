@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def test_fifty_approvals_at_once_never_overspend_the_allocation(postgres):  # noqa: F811
     officer = user_with(Role.FIELD_OFFICER, "35.26.01", "35.26.02", username="officer")
     clerk = user_with(Role.LABOUR_OFFICE, "35.26", username="clerk")
+    kadis = user_with(Role.LABOUR_OFFICE, "35.26", username="kadis")  # four eyes: the clerk verifies
     n, fits = 50, 20
     cost = PREMIUM * 7  # one member, June to December
     allocation = services.allocation_create(
@@ -46,7 +47,7 @@ def test_fifty_approvals_at_once_never_overspend_the_allocation(postgres):  # no
         batch_ids.append(batch.pk)
 
     def approve(batch_id):
-        return lambda: services.batch_approve(actor=User.objects.get(pk=clerk.pk), batch_id=batch_id)
+        return lambda: services.batch_approve(actor=User.objects.get(pk=kadis.pk), batch_id=batch_id)
 
     results = run_together([approve(b) for b in batch_ids], timeout=120)
 

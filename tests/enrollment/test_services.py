@@ -60,14 +60,14 @@ def activate_by_file(clerk, batch, lines):
 # --- Transitions: the happy path and what each records -------------------------------------------
 
 
-def test_life_cycle_draft_to_cancelled_records_every_step(officer, clerk, allocation):
+def test_life_cycle_draft_to_cancelled_records_every_step(officer, clerk, kadis, allocation):
     batch = new_batch(officer)
     import_rows(officer, batch, [member_row(i) for i in (1, 2, 3)])
 
     steps = [
         (services.batch_submit, officer, "submit", BatchState.DRAFT, BatchState.SUBMITTED, "Siap diperiksa"),
         (services.batch_verify, clerk, "verify", BatchState.SUBMITTED, BatchState.VERIFIED, "Data cocok"),
-        (services.batch_approve, clerk, "approve", BatchState.VERIFIED, BatchState.APPROVED, "SK Bupati"),
+        (services.batch_approve, kadis, "approve", BatchState.VERIFIED, BatchState.APPROVED, "SK Bupati"),
     ]
     for service, actor, action, before, after, reason in steps:
         result = service(actor=actor, batch_id=batch.pk, reason=reason)
@@ -409,22 +409,22 @@ def set_amount(clerk, allocation, amount):
     return services.allocation_update(actor=clerk, allocation_id=allocation.pk, amount=amount)
 
 
-def test_approve_refuses_when_the_allocation_cannot_pay(batch_in_state, clerk, allocation):
+def test_approve_refuses_when_the_allocation_cannot_pay(batch_in_state, clerk, kadis, allocation):
     batch = batch_in_state(BatchState.VERIFIED)
     set_amount(clerk, allocation, COST_OF_THREE - 1)
     with pytest.raises(Conflict, match="cannot pay") as exc:
-        services.batch_approve(actor=clerk, batch_id=batch.pk)
+        services.batch_approve(actor=kadis, batch_id=batch.pk)
     assert exc.value.status == 409
     assert "it needs Rp352,800 and Rp352,799 remain" in exc.value.message
     with translation.override("id"), pytest.raises(Conflict) as exc:
-        services.batch_approve(actor=clerk, batch_id=batch.pk)
+        services.batch_approve(actor=kadis, batch_id=batch.pk)
     assert "Rp352.800" in exc.value.message  # amounts as the clerk writes them
     batch.refresh_from_db()
     assert (batch.state, batch.allocation_id) == (BatchState.VERIFIED, None)
     assert not audit_events(batch, "batch.approve").exists()
     # Exactly enough is enough.
     set_amount(clerk, allocation, COST_OF_THREE)
-    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=kadis, batch_id=batch.pk)
     batch.refresh_from_db()
     assert (batch.state, batch.allocation_id) == (BatchState.APPROVED, allocation.pk)
     assert services.allocation_committed(allocation) == COST_OF_THREE
@@ -432,7 +432,7 @@ def test_approve_refuses_when_the_allocation_cannot_pay(batch_in_state, clerk, a
     assert event.data["remaining_after"] == 0
 
 
-def test_approve_without_an_allocation_is_a_conflict(officer, clerk):
+def test_approve_without_an_allocation_is_a_conflict(officer, clerk, kadis):
     batch = new_batch(officer, source=FundingSource.APBD)
     import_rows(officer, batch, [member_row(1)])
     services.batch_submit(actor=officer, batch_id=batch.pk)
@@ -441,23 +441,23 @@ def test_approve_without_an_allocation_is_a_conflict(officer, clerk):
     services.allocation_create(actor=clerk, region_code="35.26", year=YEAR + 1, source="apbd", amount=10**9)
     services.allocation_create(actor=clerk, region_code="35.26", year=YEAR, source="dbhcht", amount=10**9)
     with pytest.raises(Conflict, match=f"no APBD .* allocation for {YEAR}"):
-        services.batch_approve(actor=clerk, batch_id=batch.pk)
+        services.batch_approve(actor=kadis, batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.state == BatchState.VERIFIED
 
 
-def test_cancel_releases_the_money(batch_in_state, clerk, allocation):
+def test_cancel_releases_the_money(batch_in_state, clerk, kadis, allocation):
     first = batch_in_state(BatchState.APPROVED)
     second = batch_in_state(BatchState.VERIFIED, start=4)
     set_amount(clerk, allocation, COST_OF_THREE)  # room for one batch of three
-    with pytest.raises(Conflict):
-        services.batch_approve(actor=clerk, batch_id=second.pk)
+    with pytest.raises(Conflict, match="cannot pay"):
+        services.batch_approve(actor=kadis, batch_id=second.pk)
     [row] = selectors.allocations_visible_to(clerk)
     assert (row.committed, row.amount - row.committed) == (COST_OF_THREE, 0)
 
     services.batch_cancel(actor=clerk, batch_id=first.pk, reason="SK dicabut")
     assert selectors.allocations_visible_to(clerk).get().committed == 0
-    services.batch_approve(actor=clerk, batch_id=second.pk)
+    services.batch_approve(actor=kadis, batch_id=second.pk)
     assert selectors.allocations_visible_to(clerk).get().committed == COST_OF_THREE
 
 
@@ -494,7 +494,7 @@ def test_village_budget_belongs_to_a_village(clerk):
         services.allocation_create(actor=clerk, region_code=VILLAGE, year=YEAR, source="apbd", amount=10**8)
 
 
-def test_village_officials_batch_draws_on_its_own_village_budget(officer, clerk):
+def test_village_officials_batch_draws_on_its_own_village_budget(officer, clerk, kadis):
     village_money = services.allocation_create(
         actor=clerk, region_code=VILLAGE, year=YEAR, source=FundingSource.DANA_DESA, amount=2 * PREMIUM * MONTHS
     )
@@ -504,7 +504,7 @@ def test_village_officials_batch_draws_on_its_own_village_budget(officer, clerk)
     import_rows(officer, batch, [member_row(1, position="Kepala Desa"), member_row(2, position="Sekdes")])
     services.batch_submit(actor=officer, batch_id=batch.pk)
     services.batch_verify(actor=clerk, batch_id=batch.pk)
-    services.batch_approve(actor=clerk, batch_id=batch.pk)
+    services.batch_approve(actor=kadis, batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.allocation == village_money
     assert services.allocation_committed(village_money) == 2 * PREMIUM * MONTHS
@@ -599,10 +599,10 @@ def test_only_the_labour_office_uploads_a_confirmation(batch_in_state, officer, 
             activate_by_file(actor, batch, [(make_nik(1), "23000000001")])
 
 
-def test_cancelling_an_active_batch_marks_its_villages_stale(officer, clerk, allocation):
+def test_cancelling_an_active_batch_marks_its_villages_stale(officer, clerk, kadis, allocation):
     batch = new_batch(officer)
     import_rows(officer, batch, [member_row(1), member_row(2, village=OTHER_VILLAGE), member_row(3)])
-    approve(batch, officer, clerk)
+    approve(batch, officer, clerk, kadis)
     services.batch_activate(
         actor=clerk, batch_id=batch.pk, confirmations={make_nik(i): (i + 1, f"2300000000{i}") for i in (1, 2, 3)}
     )

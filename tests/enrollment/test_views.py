@@ -257,32 +257,39 @@ def test_submitting_an_empty_draft_says_why(client, officer, draft_batch):
     assert len(messages_of(response)) == 1
 
 
-def test_clerk_verifies_then_approves_through_the_pages(client, clerk, batch_in_state):
+def test_clerk_verifies_and_the_head_of_office_approves_through_the_pages(client, clerk, kadis, batch_in_state):
     batch = batch_in_state(BatchState.SUBMITTED)
     client.force_login(clerk)
     assert set(client.get(detail_url(batch)).context["transitions"]) == {"verify", "return", "reject"}
     client.post(transition_url(batch, "verify"))
     assert state_of(batch) == BatchState.VERIFIED
+    # Four eyes: the clerk who verified is not offered the approval.
+    page = client.get(detail_url(batch))
+    assert set(page.context["transitions"]) == {"return", "reject"}
+    client.force_login(kadis)
     page = client.get(detail_url(batch))
     assert set(page.context["transitions"]) == {"approve", "return", "reject"}
     assert page.context["budget"].fits
     client.post(transition_url(batch, "approve"))
     batch.refresh_from_db()
     assert batch.state == BatchState.APPROVED and batch.allocation is not None
+    assert (batch.verified_by, batch.approved_by) == (clerk, kadis)
     page = client.get(detail_url(batch))
     assert page.context["can_activate"] and page.context["may_export"]
+    assert not page.context["same_person"]
 
 
-def test_approval_over_budget_warns_on_the_page_and_is_refused(client, clerk, batch_in_state):
+def test_approval_over_budget_warns_on_the_page_and_is_refused(client, kadis, batch_in_state):
     batch = batch_in_state(BatchState.VERIFIED)
     FundingAllocation.objects.filter(pk=services.allocation_for(batch).get().pk).update(amount=100_000)
-    client.force_login(clerk)
+    client.force_login(kadis)
     page = client.get(detail_url(batch))
     assert not page.context["budget"].fits
     assert "border-danger" in page.content.decode()
     response = client.post(transition_url(batch, "approve"), follow=True)
     assert state_of(batch) == BatchState.VERIFIED
-    assert "alert-danger" in response.content.decode() and messages_of(response)
+    assert "alert-danger" in response.content.decode()
+    assert any("cannot pay" in m or "tidak cukup" in m for m in messages_of(response)), messages_of(response)
 
 
 def test_return_needs_a_reason(client, clerk, batch_in_state):

@@ -474,8 +474,9 @@ def lead_with_nik(officer, serial: int, **overrides) -> Lead:
     )
 
 
-def active_member(officer, clerk, serial: int) -> None:
-    """Someone already protected for the same period through another batch."""
+def active_member(officer, clerk, approver, serial: int) -> None:
+    """Someone already protected for the same period through another batch (the clerk verifies,
+    `approver` approves: four eyes)."""
     enrollment.allocation_create(
         actor=clerk, region_code="35.26", year=2026, source=FundingSource.DBHCHT, amount=1_000_000_000
     )
@@ -483,7 +484,7 @@ def active_member(officer, clerk, serial: int) -> None:
     import_rows(officer, batch, [member_row(serial)])
     enrollment.batch_submit(actor=officer, batch_id=batch.pk)
     enrollment.batch_verify(actor=clerk, batch_id=batch.pk)
-    enrollment.batch_approve(actor=clerk, batch_id=batch.pk)
+    enrollment.batch_approve(actor=approver, batch_id=batch.pk)
     enrollment.batch_activate(actor=clerk, batch_id=batch.pk, confirmations={make_nik(serial): (2, "23000000001")})
 
 
@@ -521,8 +522,10 @@ def test_leads_join_a_draft_batch_as_an_imported_sheet_would(officer, draft):
     assert BatchMember.objects.filter(batch=draft).count() == 1
 
 
-def test_a_lead_already_active_for_an_overlapping_period_is_refused_with_the_enrollment_reason(officer, clerk, draft):
-    active_member(officer, clerk, 21)
+def test_a_lead_already_active_for_an_overlapping_period_is_refused_with_the_enrollment_reason(
+    officer, clerk, kadis, draft
+):
+    active_member(officer, clerk, kadis, 21)
     already = lead_with_nik(officer, 21)
     fresh = lead_with_nik(officer, 22)
     result = services.leads_add_to_batch(actor=officer, lead_ids=[already.pk, fresh.pk], batch_id=draft.pk)
@@ -618,7 +621,7 @@ def test_a_lead_of_a_rejected_or_deleted_batch_may_join_another(officer, clerk, 
     assert added_to(new_batch(officer), lead, actor=officer) == [lead.pk]
 
 
-def test_a_lead_of_an_active_batch_stays_added_until_the_batch_is_cancelled(officer, clerk, draft):
+def test_a_lead_of_an_active_batch_stays_added_until_the_batch_is_cancelled(officer, clerk, kadis, draft):
     lead = lead_with_nik(officer, 63)
     assert added_to(draft, lead, actor=officer) == [lead.pk]
     enrollment.allocation_create(
@@ -626,7 +629,7 @@ def test_a_lead_of_an_active_batch_stays_added_until_the_batch_is_cancelled(offi
     )
     enrollment.batch_submit(actor=officer, batch_id=draft.pk)
     enrollment.batch_verify(actor=clerk, batch_id=draft.pk)
-    enrollment.batch_approve(actor=clerk, batch_id=draft.pk)
+    enrollment.batch_approve(actor=kadis, batch_id=draft.pk)
     enrollment.batch_activate(actor=clerk, batch_id=draft.pk, confirmations={lead.nik: (2, "23000000063")})
     later = new_batch(officer, period_start=dt.date(2027, 1, 1), period_end=dt.date(2027, 12, 31), year=2027)
     [refusal] = services.leads_add_to_batch(actor=officer, lead_ids=[lead.pk], batch_id=later.pk).refused

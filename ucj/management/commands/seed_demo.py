@@ -14,7 +14,7 @@ from ucj.services import holidays_load
 class Command(BaseCommand):
     help = (
         "Build the demo: Kabupaten Bangkalan from the news reports, with demo users officer, disnaker, "
-        "supervisor and admin. Each app adds its own part (its `demo` module). Safe to run again."
+        "kadis, supervisor and admin. Each app adds its own part (its `demo` module). Safe to run again."
     )
 
     def add_arguments(self, parser):
