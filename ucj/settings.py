@@ -279,6 +279,12 @@ if len(UCJ_COVERAGE_BANDS) != 3 or sorted(UCJ_COVERAGE_BANDS) != list(UCJ_COVERA
 UCJ_COVERAGE_DELAY = float(os.environ.get("UCJ_COVERAGE_DELAY", "0.5"))
 UCJ_COVERAGE_INTERVAL = float(os.environ.get("UCJ_COVERAGE_INTERVAL", "30"))
 
+# --- Enrollment ------------------------------------------------------------------------------------
+# Four eyes on money (DESIGN §3): whoever submitted a batch does not verify it, and whoever
+# verified it does not approve it. An office with a single clerk may switch it off (0); the batch
+# page then says that one person did both steps.
+UCJ_SEPARATE_DUTIES = env_bool("UCJ_SEPARATE_DUTIES", True)
+
 # --- Outreach --------------------------------------------------------------------------------------
 # For this many hours after an outreach event is logged, the officer who logged it (and the
 # co-officers on it) may still change it; after that only a supervisor or an administrator may.

@@ -21,10 +21,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ucj.errors import ValidationFailed
+from ucj.sheet_writers import csv_bytes, guard_text
 from ucj.xlsx import ExcelPercent, xlsx_rows
 
 __all__ = ["ExcelPercent"]  # read_sheet(..., percent_formats=True) yields it; its readers import it here
-from ucj.sheet_writers import csv_bytes, guard_text
 
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 255
