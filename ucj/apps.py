@@ -9,4 +9,4 @@ class UcjConfig(AppConfig):
     def ready(self):
         # Register the core's Celery tasks in every process (web, commands), not only in workers,
         # so that coverage_schedule() can send the recalculation by name.
-        from ucj import tasks  # noqa: F401
+        from ucj import checks, tasks  # noqa: F401

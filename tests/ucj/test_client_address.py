@@ -164,3 +164,17 @@ def test_with_one_proxy_the_token_throttle_counts_each_forwarded_client(api_clie
     assert _throttled(_token(api_client, "x", ATTACKER, username=next(names), sent="192.0.2.250"))
     # Another client through the same proxy has its own count.
     assert not _throttled(_token(api_client, "x", CLERK_DESK, username=next(names)))
+
+
+# --- The deployment says how many proxies there are --------------------------------------------------
+
+
+def test_check_deploy_warns_when_a_deployment_behind_a_proxy_leaves_num_proxies_at_0(settings):
+    from ucj.checks import client_address_behind_proxy
+
+    settings.HTTPS, settings.NUM_PROXIES = True, 0
+    assert [w.id for w in client_address_behind_proxy(None)] == ["ucj.W001"]
+    settings.NUM_PROXIES = 1
+    assert client_address_behind_proxy(None) == []
+    settings.HTTPS, settings.NUM_PROXIES = False, 0  # the embedded mode: reached directly
+    assert client_address_behind_proxy(None) == []

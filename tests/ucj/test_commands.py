@@ -89,6 +89,7 @@ def test_check_deploy_is_clean_with_production_variables():
         "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
         "ALLOWED_HOSTS": "ucj.example.go.id",
         "DEBUG": "0",
+        "NUM_PROXIES": "1",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
