@@ -269,10 +269,47 @@ def measure(args, data: dict) -> dict:
             page["profile"] = profiled(client, url)
         run["pages"][code] = page
         log(f"{url}: median {page['ms'][0]:.1f} ms, p95 {page['ms'][1]:.1f} ms, {page['queries']} queries")
+    run["map_reads"] = map_reads(client, args.codes, rounds=args.rounds)
     if "ID" in urls:
         run["without_occupations"] = without_occupations(client, urls["ID"], "ID", rounds=max(args.rounds // 2, 3))
     run["load_average"].append(bench_coverage.load_average())
     return run
+
+
+MAP_BUDGET_MS, MAP_BUDGET_KB = 50, 60
+
+
+def map_reads(client, codes: list[str], *, rounds: int) -> dict:
+    """The progress map's read (issue 26, `GET /api/v1/coverage/{code}/map/`) of each region:
+    server time, and the body's size plain and gzipped (the view compresses it). Skipped until
+    the route exists."""
+    import gzip
+
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        urls = {code: reverse("api:coverage-map", args=[code]) for code in codes}
+    except NoReverseMatch:
+        return {}
+    from ucj.boundaries.services import boundaries_load_provinces
+
+    boundaries_load_provinces()  # the shipped shapes, as load_regions brings them; idempotent
+    out = {}
+    for code, url in urls.items():
+        for _ in range(3):
+            request(client, url)
+        counted = [request(client, url) for _ in range(rounds)]
+        body = client.get(url).content
+        out[code] = {
+            "url": url,
+            "ms": stats([r["ms"] for r in counted]),
+            "queries": median([r["queries"] for r in counted]),
+            "kb": len(body) / 1024,
+            "gzip_kb": len(gzip.compress(body)) / 1024,
+            "features": body.count(b'"type":"Feature"'),
+        }
+        log(f"{url}: median {out[code]['ms'][0]:.1f} ms, {out[code]['gzip_kb']:.1f} KB gzipped")
+    return out
 
 
 def stats(values: list[float]) -> list[float]:
@@ -453,6 +490,20 @@ def report(run: dict, *, command: str) -> str:
             f"| {page['queries']:.0f} | {page['db_ms'][0]:.1f} / {page['db_ms'][1]:.1f} | {page['server_ms']:.1f} "
             f"| {page['render_ms']:.0f} | {rest:.0f} | {page['bytes'] / 1024:.0f} |"
         )
+    if run.get("map_reads"):
+        lines += [
+            "",
+            f"### Map reads (issue 26: < {MAP_BUDGET_MS} ms server time, < {MAP_BUDGET_KB} KB gzipped)",
+            "",
+            "| read | shapes | server time ms (median / p95 / least) | queries | KB | gzip KB | |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for read in run["map_reads"].values():
+            met = read["ms"][1] < MAP_BUDGET_MS and read["gzip_kb"] < MAP_BUDGET_KB
+            lines.append(
+                f"| `{read['url']}` | {read['features']} | {_three(read['ms'])} | {read['queries']:.0f} "
+                f"| {read['kb']:.1f} | {read['gzip_kb']:.1f} | {'met' if met else 'not met'} |"
+            )
     lines += ["", "### Data set", "", *data_table(data), ""]
     for code, page in run["pages"].items():
         lines += [

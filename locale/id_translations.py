@@ -1433,4 +1433,25 @@ ID = {
     "The labour office of the region where the person lives corrects the record. The NIK never changes; every correction is kept in the history below with its old and new values.": "Dinas tenaga kerja di wilayah tempat orang ini tinggal yang memperbaiki datanya. NIK tidak pernah berubah; setiap perbaikan disimpan dalam riwayat di bawah beserta nilai lama dan barunya.",
     "No corrections or moves yet.": "Belum ada perbaikan atau perpindahan.",
     "Search by part of a name, or by a NIK: all 16 digits, or its start where you see NIKs in full. Only people of your regions are found; look-ups by NIK are recorded.": "Cari dengan sebagian nama, atau dengan NIK: ke-16 angkanya, atau awalnya di wilayah tempat Anda melihat NIK lengkap. Hanya warga wilayah Anda yang ditemukan; pencarian dengan NIK dicatat.",
+    # Issue 26: the progress map and region boundaries.
+    "geometry (GeoJSON)": "geometri (GeoJSON)",
+    "licence": "lisensi",
+    "changes made": "perubahan yang dibuat",
+    "region boundary": "batas wilayah",
+    "region boundaries": "batas wilayah",
+    "Map of the sub-regions (%(level)s) by coverage band": "Peta subwilayah (%(level)s) menurut kategori cakupan",
+    "Map of the sub-regions: choose a region for its figures": "Peta subwilayah: pilih wilayah untuk melihat angkanya",
+    "Legend": "Keterangan",
+    ("%(n)s sub-region has no shape yet and is not drawn.", "%(n)s sub-regions have no shape yet and are not drawn."): [
+        "%(n)s subwilayah belum punya batas wilayah dan tidak digambar."
+    ],
+    'No boundaries of these sub-regions are loaded, so they are not on a map yet. An administrator imports them from a GeoJSON or TopoJSON file keyed by the Kemendagri code — Badan Informasi Geospasial\'s administrative boundaries, or BPS/OCHA\'s 2020 boundaries (CC BY 3.0 IGO) — with <code>manage.py import_boundaries FILE --level %(level)s --source "…" --licence "…"</code>.': 'Batas subwilayah ini belum dimuat, jadi belum ada di peta. Administrator mengimpornya dari berkas GeoJSON atau TopoJSON dengan kode Kemendagri — batas administrasi Badan Informasi Geospasial, atau batas BPS/OCHA 2020 (CC BY 3.0 IGO) — dengan <code>manage.py import_boundaries FILE --level %(level)s --source "…" --licence "…"</code>.',
+    "Boundaries:": "Batas wilayah:",
+    "licence %(licence)s": "lisensi %(licence)s",
+    "Converted and simplified for this map by UCJ.": "Dikonversi dan disederhanakan untuk peta ini oleh UCJ.",
+    "no figure yet": "belum ada angka",
+    "Open the progress of %(name)s": "Buka capaian %(name)s",
+    "Point at or tap a region for its figures; click it or tap it again to open it.": "Arahkan ke atau ketuk wilayah untuk melihat angkanya; klik atau ketuk sekali lagi untuk membukanya.",
+    "Without a shape: %(names)s.": "Tanpa batas wilayah: %(names)s.",
+    "The map could not be loaded. The table below has the same figures.": "Peta tidak dapat dimuat. Tabel di bawah memuat angka yang sama.",
 }

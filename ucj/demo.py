@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count
 
+from ucj.boundaries.services import boundaries_load_provinces
 from ucj.models import (
     ROOT_CODE,
     CoverageTarget,
@@ -80,6 +81,10 @@ def seed(*, password: str = DEMO_PASSWORD, log=print) -> None:
     if missing:
         result = regions_load(provinces=missing)
         log(f"Loaded provinces {', '.join(missing)}: {result.created} regions.")
+    # The national map: the shipped province shapes (CC BY 4.0) of the provinces loaded.
+    shapes = boundaries_load_provinces()
+    if shapes.written:
+        log(f"Province boundaries: {shapes.written} written.")
 
     coverage_facts(log=log)
 

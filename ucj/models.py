@@ -477,3 +477,30 @@ class OccupationFigure(TimeStamped):
 
     def __str__(self):
         return f"{self.region_id} {self.as_of} {self.occupation}: {self.covered}/{self.workers}"
+
+
+class RegionBoundary(TimeStamped):
+    """A region's shape for the progress pages' map: a GeoJSON geometry (Polygon or MultiPolygon,
+    longitude/latitude, RFC 7946 winding), simplified and rounded on load so that a phone draws a
+    region's children quickly. Loaded from the shipped province file or imported from an official
+    file (`import_boundaries`), never in a request; kept with its source, licence and date because
+    the map must credit them (CC BY asks for the credit and for the changes made)."""
+
+    region = models.OneToOneField(
+        Region, verbose_name=_("region"), primary_key=True, on_delete=models.CASCADE, related_name="boundary"
+    )
+    # Stored as the JSON text the API sends, so a map read joins strings instead of decoding and
+    # encoding every coordinate.
+    geometry = models.TextField(_("geometry (GeoJSON)"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+    source = models.CharField(_("source"), max_length=255)
+    licence = models.CharField(_("licence"), max_length=120, blank=True)
+    as_of = models.DateField(_("as of"))
+    changes = models.CharField(_("changes made"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("region boundary")
+        verbose_name_plural = _("region boundaries")
+
+    def __str__(self):
+        return f"{self.region_id}: {self.points} points ({self.source})"

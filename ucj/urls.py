@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from ucj import api, views
 from ucj.models import REGION_CODE_PATTERN
+from ucj.progress.api import CoverageMapView
 
 
 class RegionCodeConverter:
@@ -29,6 +30,7 @@ router.register("coverage", api.CoverageViewSet, basename="coverage")
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("coverage/<region:code>/map/", CoverageMapView.as_view(), name="coverage-map"),
     path("", include(router.urls)),
     path("", include("enrollment.api_urls")),
     path("", include("outreach.api_urls")),

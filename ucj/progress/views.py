@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET
 
 from ucj import scope
 from ucj import selectors as core_selectors
+from ucj.boundaries import selectors as boundary_selectors
 from ucj.forms import RegionSearchForm
 from ucj.models import Region, Role
-from ucj.progress import exports, selectors
+from ucj.progress import exports, maps, selectors
 
 DEFAULT_SORT = "percent"
 DIRECTIONS = {"desc": True, "asc": False}
@@ -114,6 +115,7 @@ def progress_region(request, code):
     }
     if printing:
         return render(request, "progress/print.html", context)
+    context["map"] = _map_context(region, children)
     search, query, matches = _search(request, scope.regions_for(user).filter(scope.subtree_q([region.code], "code")))
     context.update({"search": search, "query": query, "matches": matches})
     return render(request, "progress/region.html", context)
@@ -230,6 +232,44 @@ def _links(user, region: Region) -> dict:
         "allocations": reverse("enrollment:allocation-list"),
         "employers": _with_query(reverse("enrollment:employer-list"), employers),
         "compliance": reverse("enrollment:compliance-list") if scope.roles_of(user) & COMPLIANCE_ROLES else "",
+    }
+
+
+# The --level of `import_boundaries` for the shapes of each level's children.
+IMPORT_LEVELS = {
+    Region.Level.PROVINCE: "province",
+    Region.Level.REGENCY: "regency",
+    Region.Level.DISTRICT: "district",
+    Region.Level.VILLAGE: "village",
+}
+
+
+def _map_context(region: Region, children) -> dict | None:
+    """What the map section needs besides the map read it fetches itself: whether any child has
+    a shape, how many have none, the credits and the legend. None for a village (no children)."""
+    if not children:
+        return None
+    credits = boundary_selectors.shape_credits(region=region)
+    shaped = sum(credit["children"] for credit in credits)
+    return {
+        "url": reverse("api:coverage-map", args=[region.code]),
+        "shaped": shaped,
+        # Without any child's shape the region's own outline is still drawn, beside what to import.
+        "draw": bool(shaped) or any(credit["own"] for credit in credits),
+        "unshaped": len(children) - shaped,
+        "credits": [credit for credit in credits if credit["children"] or credit["own"]],
+        "legend": maps.band_legend(),
+        "import_level": IMPORT_LEVELS[Region.Level(region.level + 1)],
+        "labels": {
+            "percent": _("UCJ %"),
+            "target": _("Target %"),
+            "gap": _("Gap (points)"),
+            "no_figure": _("no figure yet"),
+            "open": _("Open the progress of %(name)s"),
+            "hint": _("Point at or tap a region for its figures; click it or tap it again to open it."),
+            "missing": _("Without a shape: %(names)s."),
+            "failed": _("The map could not be loaded. The table below has the same figures."),
+        },
     }
 
 
