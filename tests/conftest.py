@@ -5,6 +5,7 @@ People, per CONVENTIONS: an officer, a labour-office clerk and a supervisor of B
 outsider (the labour office of Badung, Bali) who must see nothing of Bangkalan; `kadis`, a second
 labour-office user of Bangkalan, approves what the clerk verified (four eyes)."""
 
+import datetime as dt
 import os
 from importlib import import_module
 
@@ -16,7 +17,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, user_with
 from ucj.celery import app as celery_app
-from ucj.models import ROOT_CODE, Region, Role
+from ucj.models import ROOT_CODE, HolidayYear, Region, Role
 from ucj.services import regions_load
 
 BASE_PROVINCES = ["35", "51"]
@@ -32,10 +33,21 @@ def load_base_regions():
     regions_load(provinces=BASE_PROVINCES)
 
 
+def mark_holiday_years_loaded():
+    """Every year a test dates something in counts as loaded (with no holidays unless the test
+    adds them), as after `load_holidays` in a deployment: working-day deadlines are refused in a
+    year that is not (tests of that refusal delete the year)."""
+    HolidayYear.objects.bulk_create(
+        [HolidayYear(year=year, source="tests") for year in range(2013, dt.date.today().year + 3)],
+        ignore_conflicts=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_base_regions()
+        mark_holiday_years_loaded()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,6 +67,7 @@ def restore_base_data():
     rates that a data migration wrote."""
     if not Region.objects.filter(code=BANGKALAN).exists():
         load_base_regions()
+    mark_holiday_years_loaded()
     import_module("enrollment.migrations.0002_premium_rates_pp_44_2015").add_rates(django_apps, None)
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ucj.coverage import facts
 from ucj.coverage.importers import MEMBERSHIP, OCCUPATIONS, TARGETS, WORKFORCE
@@ -11,6 +12,7 @@ from ucj.models import (
     AuditEvent,
     CoverageTarget,
     Holiday,
+    HolidayYear,
     MembershipCount,
     OccupationFigure,
     Region,
@@ -147,16 +149,43 @@ class MembershipCountAdmin(FactAdmin):
     search_fields = ["region__code", "region__name", "source"]
 
 
+class RegionalHolidayFilter(admin.SimpleListFilter):
+    title = _("where")
+    parameter_name = "where"
+
+    def lookups(self, request, model_admin):
+        return [("national", _("national")), ("regional", _("a province or regency"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "national":
+            return queryset.filter(region__isnull=True)
+        if self.value() == "regional":
+            return queryset.filter(region__isnull=False)
+        return queryset
+
+
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     """Deadlines in working days skip observed holidays; untick `observed` for one that a decree
-    moved, rather than deleting it (a reload would bring it back)."""
+    moved, rather than deleting it (a reload would bring it back). A province's or regency's own
+    holiday (a governor's or regent's decree) is added here with its region: it counts for the
+    employers there only."""
 
-    list_display = ["date", "name", "kind", "observed", "source"]
-    list_filter = ["kind", "observed"]
+    list_display = ["date", "name", "kind", "region", "observed", "source"]
+    list_filter = ["kind", RegionalHolidayFilter, "observed"]
     list_editable = ["observed"]
+    list_select_related = ["region"]
     date_hierarchy = "date"
-    search_fields = ["name"]
+    search_fields = ["name", "region__code", "region__name"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(ReadOnlyAdmin):
+    """Years whose holidays are loaded (`load_holidays`, beat every December): written by the
+    loader only."""
+
+    list_display = ["year", "source", "created_at"]
 
 
 @admin.register(OccupationFigure)

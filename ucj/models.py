@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -415,16 +416,29 @@ class CoverageSchedule(models.Model):
 class Holiday(TimeStamped):
     """A day off that deadlines in working days skip (PP 86/2013 warnings run 10 working days).
     Loaded from the `holidays` package (national holidays and cuti bersama) by `load_holidays`, and
-    edited by administrators: a holiday the government moves is corrected here, not in code."""
+    edited by administrators: a holiday the government moves is corrected here, not in code.
+
+    `region` empty: a national day. Otherwise a province or a regency/city (a governor's or
+    regent's decree: Bali's Galungan is not Madura's), which counts for employers there only."""
 
     class Kind(models.TextChoices):
         PUBLIC = "public", _("public holiday")
         COLLECTIVE_LEAVE = "collective_leave", _("collective leave (cuti bersama)")
         REGIONAL = "regional", _("regional holiday")
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PUBLIC)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("province or regency"),
+        limit_choices_to={"level__in": [1, 2]},  # Region.Level.PROVINCE, REGENCY
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for a national holiday; a province or a regency/city for its own holiday."),
+    )
     # False keeps a loaded holiday that does not apply (a decree moved it) from coming back on reload.
     observed = models.BooleanField(_("observed"), default=True)
     source = models.CharField(_("source"), max_length=120, blank=True)
@@ -433,9 +447,39 @@ class Holiday(TimeStamped):
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(region__isnull=True), name="holiday_national_once"
+            ),
+            models.UniqueConstraint(
+                fields=["date", "region"], condition=models.Q(region__isnull=False), name="holiday_regional_once"
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.name}"
+        return f"{self.date:%Y-%m-%d} {self.name}" + (f" ({self.region_id})" if self.region_id else "")
+
+    def clean(self):
+        super().clean()
+        if self.region_id and self.region.level not in (Region.Level.PROVINCE, Region.Level.REGENCY):
+            raise ValidationError({"region": _("A regional holiday belongs to a province or a regency/city.")})
+
+
+class HolidayYear(TimeStamped):
+    """A year whose national holidays are loaded (`load_holidays`, and beat every December for the
+    next year). Deadlines in working days are refused past the loaded years rather than counted
+    without their holidays; a year counts as loaded even when it has no regional holiday."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday year loaded")
+        verbose_name_plural = _("holiday years loaded")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
 
 
 class OccupationGroup(models.TextChoices):

@@ -266,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
     "coverage-sweep": {"task": "ucj.tasks.coverage_recalculate", "schedule": crontab(minute="*/5")},
     # Hourly, so that a night the beat or the workers missed is caught up; once a day it works.
     "coverage-daily": {"task": "ucj.tasks.coverage_daily", "schedule": crontab(minute=15)},
+    # Next year's holidays before the year turns: every day of December (a missed day is caught
+    # up; the load keeps what is there), or deadlines reaching into January are refused.
+    "holidays-next-year": {
+        "task": "ucj.tasks.holidays_load_next_year",
+        "schedule": crontab(minute=40, hour=2, month_of_year=12),
+    },
 }
 
 # --- Coverage --------------------------------------------------------------------------------------

@@ -8,7 +8,13 @@ from django.utils import timezone
 from enrollment.selectors import coverage_villages_changing
 from ucj.coverage import engine
 from ucj.models import CoverageSchedule, WorkerHeartbeat
-from ucj.services import coverage_mark_stale, coverage_run_done, coverage_run_started, coverage_schedule_row
+from ucj.services import (
+    coverage_mark_stale,
+    coverage_run_done,
+    coverage_run_started,
+    coverage_schedule_row,
+    holidays_load,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +56,15 @@ def coverage_daily() -> int:
         coverage_mark_stale(region_codes=villages, reason="coverage.daily")
         CoverageSchedule.objects.filter(pk=1).update(days_done=today)
     return engine.recalculate_stale().regions
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
+def holidays_load_next_year() -> int:
+    """Load next year's national holidays before the year turns (beat runs it every day of
+    December, so a missed day is caught up), through the same service as `load_holidays`: without
+    them, deadlines reaching into January are refused. Safe to run twice. Returns the holidays
+    added."""
+    year = timezone.localdate().year + 1
+    added = holidays_load(years=[year])
+    log.info("holidays: %s added for %s", added, year)
+    return added
