@@ -135,8 +135,9 @@ EMPLOYER_PROFILES = [  # what the two sides' figures will show
 LEGAL_FORMS = ["PT", "PT.", "CV", "CV.", "UD", "Koperasi", "PT"]
 TRADE_WORDS = ["Maju", "Jaya", "Sejahtera", "Makmur", "Abadi", "Sentosa", "Mandiri", "Karya", "Sumber", "Tani",
                "Bahari", "Garam", "Madura", "Nusantara", "Bangun", "Agung", "Mulia", "Prima", "Indah"]  # fmt: skip
-STEP_ORDER = ["reminder", "warning_1", "warning_2", "inspector", "sanction"]
-DEADLINE_STEPS = {"reminder", "warning_1", "warning_2"}
+# BPJS's track of PP 86/2013 (the inspectors' track is left to the demo and the tests).
+STEP_ORDER = ["warning_1", "warning_2", "fine", "service_denial"]
+DEADLINE_STEPS = {"warning_1", "warning_2"}
 CASE_STEP_WORKING_DAYS = 10  # settings.UCJ_CASE_STEP_WORKING_DAYS, PP 86/2013
 OUTCOMES = [("complied", 50), ("partly", 20), ("not_obliged", 10), ("closed_business", 10), ("sanctioned", 10)]
 
@@ -714,9 +715,10 @@ EMPLOYER_COLUMNS = ["id", "npp", "nib", "name", "name_key", "village_id", "regen
                     "updated_at"]  # fmt: skip
 CASE_COLUMNS = ["id", "employer_id", "regency_id", "finding", "state", "gap_workers", "gap_wages", "opened_on",
                 "opened_by_id", "last_step", "due_on", "closed_on", "closed_by_id", "outcome", "workers_added",
-                "wages_added", "notes", "created_at", "updated_at", "village_id", "programmes_added"]  # fmt: skip
+                "wages_added", "notes", "created_at", "updated_at", "village_id", "programmes_added", "bpjs_step",
+                "inspection_step", "bpjs_due_on", "inspection_due_on", "fine_amount"]  # fmt: skip
 STEP_COLUMNS = ["id", "case_id", "kind", "taken_on", "due_on", "document_number", "notes", "recorded_by_id",
-                "recorded_at"]  # fmt: skip
+                "recorded_at", "premiums_owed", "fine_months", "fine_amount"]  # fmt: skip
 
 
 @dataclass
@@ -812,17 +814,24 @@ def employers_rows(rng: random.Random, regencies: dict[str, Regency], today: dt.
             case_id += 1
             steps, case = _case(rng, today, detail)
             clerk = regency.clerk
+            # The fine: 0.1 % a month (PP 86/2013 art. 7(3)) of a month's premiums at 6.24 % of the gap.
+            owed = max(detail.gap_wages, 1_000_000) * 624 // 10_000
+            fine = (owed + 500) // 1000 if any(kind == "fine" for kind, _day, _due in steps) else None
             case_rows.append(
                 (case_id, employer_id, regency.code, detail.finding, case["state"], detail.gap_workers,
                  detail.gap_wages, case["opened_on"], clerk, case["last_step"], case["due_on"], case["closed_on"],
                  clerk if case["closed_on"] else None, case["outcome"], case["workers_added"], 0, "",
                  _stamp(case["opened_on"]), _stamp(case["closed_on"] or case["opened_on"]),
-                 village if case["closed_on"] else None, json.dumps(case["programmes_added"]))
+                 village if case["closed_on"] else None, json.dumps(case["programmes_added"]), case["last_step"], "",
+                 case["due_on"] if case["last_step"] and case["state"] == "open" else None, None, fine)
             )  # fmt: skip
             for kind, taken_on, due_on in steps:
                 step_id += 1
-                number = "" if kind == "reminder" else f"560/{step_id}/435.{regency.code[3:]}/{taken_on.year}"
-                step_rows.append((step_id, case_id, kind, taken_on, due_on, number, "", clerk, _stamp(taken_on, 14)))
+                number = f"560/{step_id}/435.{regency.code[3:]}/{taken_on.year}"
+                facts = (owed, 1, fine) if kind == "fine" else (None, None, None)
+                step_rows.append(
+                    (step_id, case_id, kind, taken_on, due_on, number, "", clerk, _stamp(taken_on, 14), *facts)
+                )
     return Employers(employer_rows, case_rows, step_rows, by_regency)
 
 
@@ -830,7 +839,7 @@ def _case(rng: random.Random, today: dt.date, detail) -> tuple[list[tuple], dict
     """A case's steps in the order of PP 86/2013, each after the employer's deadline of the one
     before; then placed in time: closed with an outcome in the last year, or open with the
     employer's deadline still running (seven in ten) or passed (overdue)."""
-    n_steps = rng.choices(range(6), weights=[25, 30, 20, 12, 8, 5])[0]
+    n_steps = rng.choices(range(5), weights=[30, 30, 20, 12, 8])[0]
     taken, offsets = 0, []
     for kind in STEP_ORDER[:n_steps]:
         # After the employer's deadline of a warning (10 working days: 14 calendar days at most).

@@ -74,7 +74,17 @@ class CaseStepInline(admin.TabularInline):
     model = CaseStep
     extra = 0
     can_delete = False
-    fields = ["kind", "taken_on", "due_on", "document_number", "recorded_by", "recorded_at"]
+    fields = [
+        "kind",
+        "taken_on",
+        "due_on",
+        "document_number",
+        "premiums_owed",
+        "fine_months",
+        "fine_amount",
+        "recorded_by",
+        "recorded_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -88,13 +98,15 @@ class ComplianceCaseAdmin(ReadOnlyAdmin):
         "employer",
         "finding",
         "state",
-        "last_step",
+        "bpjs_step",
+        "inspection_step",
         "due_on",
+        "fine_amount",
         "closed_on",
         "outcome",
         "workers_added",
     ]
-    list_filter = ["state", "finding", "last_step", "outcome"]
+    list_filter = ["state", "finding", "bpjs_step", "inspection_step", "outcome"]
     search_fields = ["=id", "employer__name", "=employer__npp"]
     list_select_related = ["employer"]
     inlines = [CaseStepInline]

@@ -7,8 +7,9 @@ spreadsheets, one of them with the mistakes clerks really make.
 Employer compliance: some forty employers of Bangkalan (salt ponds, tobacco warehouses, batik of
 Tanjung Bumi, fishing boats of Kwanyar, the contractors of the Suramadu bridge, shops, schools, a
 hospital) with the labour office's (WLKP) and BPJS's figures giving every status, and the labour
-office's cases at every step of PP 86/2013, some overdue, some due in the next days, three closed
-with workers registered (they count as wage earners, PU, in coverage).
+office's cases at every step of both tracks (BPJS's written warnings, fine and denial of public
+services under PP 86/2013; the labour inspectors' notes and referral), some overdue, some due in
+the next days, three closed with workers registered (they count as wage earners, PU, in coverage).
 
 Idempotent: each part checks for itself, and a second run leaves the demo as it is."""
 
@@ -23,6 +24,7 @@ from enrollment import services
 from enrollment.models import (
     MANDATORY_PROGRAMMES,
     STEPS_WITH_DEADLINE,
+    TRACK_STEPS,
     BatchKind,
     BatchState,
     CaseOutcome,
@@ -35,6 +37,7 @@ from enrollment.models import (
     FundingSource,
     Position,
     StepKind,
+    Track,
 )
 from enrollment.services import BatchTerms
 from enrollment.services import employers as employer_services
@@ -312,48 +315,53 @@ EMPLOYERS = {
 }  # fmt: skip
 
 # (employer, finding, how far the case has gone). "closed:<outcome>:<workers>:<working days ago>"
-# closes it after the first written warning, with the workers the employer registered.
+# closes it after BPJS's written warning I, with the workers the employer registered.
 CASES = [
     ("roti", Finding.PDS_WORKERS, "opened"),
     ("bebek", Finding.PDS_WORKERS, "opened_overdue"),
     ("toserba", Finding.PDS_PROGRAMME, "opened_due_soon"),
-    ("klinik", Finding.PDS_WORKERS, "reminder_due_soon"),
-    ("minimarket", Finding.PDS_WAGES, "reminder_overdue"),
-    ("suramadu", Finding.PDS_WAGES, "reminder"),
-    ("tambak", Finding.PWBD, "warning_1"),
-    ("nelayan", Finding.PWBD, "warning_1_overdue"),
+    ("klinik", Finding.PDS_WORKERS, "warning_1_due_soon"),
+    ("minimarket", Finding.PDS_WAGES, "warning_1_overdue"),
+    ("suramadu", Finding.PDS_WAGES, "warning_1"),
+    ("tambak", Finding.PWBD, "warning_2"),
+    ("nelayan", Finding.PWBD, "warning_2_overdue"),
     ("suramadu", Finding.PDS_WORKERS, "warning_2_due_soon"),
-    ("smk", Finding.PWBD, "warning_2_overdue"),
-    ("gudang", Finding.PDS_WORKERS, "inspector"),
-    ("po_bus", Finding.PDS_WORKERS, "sanction"),
+    ("smk", Finding.PWBD, "fine"),
+    ("gudang", Finding.PDS_WORKERS, "nota_2_due_soon"),
+    ("angkutan", Finding.PDS_PROGRAMME, "referral"),
+    ("po_bus", Finding.PDS_WORKERS, "service_denial"),
     ("kontraktor", Finding.PWBD, "closed:complied:12:30"),
     ("bangunan", Finding.PDS_WORKERS, "closed:complied:3:18"),
     ("garam", Finding.PDS_WORKERS, "closed:partly:20:9"),
 ]
-STEPS = [s.value for s in (StepKind.REMINDER, StepKind.WARNING_1, StepKind.WARNING_2, StepKind.INSPECTOR,
-                           StepKind.SANCTION)]  # fmt: skip
-# progress → (steps taken, where the case's deadline (or last step) falls, in working days from today)
+# progress → (track, steps taken in it, where the case's deadline (or last step) falls, in working
+# days from today)
 PROGRESS = {
-    "opened": (0, 8),
-    "opened_overdue": (0, -8),
-    "opened_due_soon": (0, 2),
-    "reminder": (1, 7),
-    "reminder_due_soon": (1, 1),
-    "reminder_overdue": (1, -5),
-    "warning_1": (2, 6),
-    "warning_1_overdue": (2, -3),
-    "warning_2_due_soon": (3, 2),
-    "warning_2_overdue": (3, -9),
-    "inspector": (4, -7),
-    "sanction": (5, -2),
+    "opened": (Track.BPJS, 0, 8),
+    "opened_overdue": (Track.BPJS, 0, -8),
+    "opened_due_soon": (Track.BPJS, 0, 2),
+    "warning_1": (Track.BPJS, 1, 7),
+    "warning_1_due_soon": (Track.BPJS, 1, 1),
+    "warning_1_overdue": (Track.BPJS, 1, -5),
+    "warning_2": (Track.BPJS, 2, 6),
+    "warning_2_overdue": (Track.BPJS, 2, -3),
+    "warning_2_due_soon": (Track.BPJS, 2, 2),
+    "fine": (Track.BPJS, 3, -4),
+    "service_denial": (Track.BPJS, 4, -2),
+    "nota_2_due_soon": (Track.INSPECTION, 2, 3),
+    "referral": (Track.INSPECTION, 3, -6),
 }
 STEP_NOTES = {
-    "reminder": "Kunjungan ke perusahaan; pemilik diminta melengkapi kepesertaan.",
-    "warning_1": "Teguran tertulis I dikirim.",
-    "warning_2": "Teguran tertulis II dikirim.",
-    "inspector": "Diteruskan ke pengawas ketenagakerjaan Disnakertrans Provinsi Jawa Timur.",
-    "sanction": "Rekomendasi tidak mendapat pelayanan publik tertentu (perizinan) kepada DPMPTSP.",
+    "warning_1": "Teguran tertulis I dari BPJS Ketenagakerjaan Cabang Bangkalan.",
+    "warning_2": "Teguran tertulis II dari BPJS Ketenagakerjaan Cabang Bangkalan.",
+    "fine": "Denda 0,1% per bulan dari iuran yang seharusnya dibayar, ditagih bersama iuran bulan berikutnya.",
+    "service_denial": "Permintaan BPJS kepada DPMPTSP: tidak mendapat pelayanan publik tertentu (perizinan usaha).",
+    "nota_1": "Nota pemeriksaan I oleh pengawas ketenagakerjaan Disnakertrans Provinsi Jawa Timur.",
+    "nota_2": "Nota pemeriksaan II oleh pengawas ketenagakerjaan Disnakertrans Provinsi Jawa Timur.",
+    "referral": "Dilimpahkan kepada PPNS ketenagakerjaan untuk penyidikan.",
 }
+# Premiums a month the fine is counted on: JKK 0.24 % + JKM 0.30 % + JHT 5.7 % of the wages not registered.
+PREMIUM_PER_10_000 = 624
 
 
 def _working_days_from(today: dt.date, n: int) -> dt.date:
@@ -366,27 +374,27 @@ def _working_days_from(today: dt.date, n: int) -> dt.date:
     return day
 
 
-def _chain(opened: dt.date, n_steps: int) -> tuple[list[dt.date], dt.date | None]:
-    """The days of the first `n_steps` steps of a case opened on `opened`, each as soon as the
-    previous deadline has passed (the inspector's referral a fortnight before the sanction), and
-    the deadline that runs after the last one (None: none runs)."""
+def _chain(opened: dt.date, kinds: list[str]) -> tuple[list[dt.date], dt.date | None]:
+    """The days of the steps `kinds` of a case opened on `opened`, each as soon as the previous
+    deadline has passed (a step without one is followed a fortnight later), and the deadline
+    that runs after the last one (None: none runs)."""
     taken: list[dt.date] = []
-    due = add_working_days(opened, 2)  # the reminder follows the opening within days
-    for kind in STEPS[:n_steps]:
+    due = add_working_days(opened, 2)  # the first step follows the opening within days
+    for kind in kinds:
         day = add_working_days(due, 1) if taken else due
         taken.append(day)
         due = add_working_days(day, 10) if kind in STEPS_WITH_DEADLINE else add_working_days(day, 9)
     if not taken:
         return taken, add_working_days(opened, 10)
-    return taken, due if STEPS[n_steps - 1] in STEPS_WITH_DEADLINE else None
+    return taken, due if kinds[-1] in STEPS_WITH_DEADLINE else None
 
 
-def _schedule(n_steps: int, target: dt.date) -> tuple[dt.date, list[dt.date]]:
+def _schedule(kinds: list[str], target: dt.date) -> tuple[dt.date, list[dt.date]]:
     """The opening day and step days that put the case's deadline (or, without one, its last
     step) on `target` or up to three days before it."""
-    opened = target - dt.timedelta(days=21 * n_steps + 14)
+    opened = target - dt.timedelta(days=21 * len(kinds) + 14)
     for _attempt in range(30):
-        taken, due = _chain(opened, n_steps)
+        taken, due = _chain(opened, kinds)
         gap = (target - (due or taken[-1])).days
         if 0 <= gap <= 3:
             break
@@ -449,17 +457,22 @@ def _seed_employers(*, log) -> None:
     for key, finding, progress in CASES:
         employer = employers[key]
         closing = progress.split(":") if progress.startswith("closed") else None
-        n_steps, offset = (2, -int(closing[3])) if closing else PROGRESS[progress]
-        opened, taken = _schedule(n_steps, _working_days_from(today, offset))
+        track, n_steps, offset = (Track.BPJS, 1, -int(closing[3])) if closing else PROGRESS[progress]
+        kinds = [kind.value for kind in TRACK_STEPS[track][:n_steps]]
+        opened, taken = _schedule(kinds, _working_days_from(today, offset))
         case = employer_services.case_open(
             actor=clerk, employer_id=employer.pk, finding=finding, opened_on=opened,
             notes=f"Temuan dari pencocokan WLKP dan daftar BPJS: {Finding(finding).label}.",
         )  # fmt: skip
-        for kind, day in zip(STEPS, taken, strict=False):
+        for kind, day in zip(kinds, taken, strict=True):
             letter += 1
+            fine = {}
+            if kind == StepKind.FINE:
+                owed = max(case.gap_wages, 1_000_000) * PREMIUM_PER_10_000 // 10_000
+                fine = {"premiums_owed": owed, "fine_months": 1}
             employer_services.case_step_record(
                 actor=clerk, case_id=case.pk, kind=kind, taken_on=day, notes=STEP_NOTES[kind],
-                document_number="" if kind == StepKind.REMINDER else f"560/{100 + letter}/433.112/{day.year}",
+                document_number=f"560/{100 + letter}/433.112/{day.year}", **fine,
             )  # fmt: skip
         if closing:
             _close(clerk, case, employer, outcome=closing[1], workers=int(closing[2]), day=taken[-1], today=today)

@@ -54,8 +54,9 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="Not found, or outside your regions."),
     409: OpenApiResponse(
         ErrorSerializer,
-        description="A duplicate NPP or NIB, a step out of order or taken twice, a closed case, a case already "
-        "open for the finding, a finding the employer no longer has.",
+        description="A duplicate NPP or NIB, a step out of order in its track or taken twice, a closed case, a case "
+        "already open for the finding, a finding the employer no longer has, a deadline in a year whose holidays "
+        "are not loaded.",
     ),
 }
 NO_FILTERS = {"filter_backends": []}
@@ -306,9 +307,11 @@ CASE_ANSWER = {200: ComplianceCaseDetailSerializer, **_errors(400, 403, 404, 409
 )
 class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Compliance cases of the employers in the user's regions, newest first: one finding followed
-    through the escalation of PP 86/2013 (reminder, first and second written warning with 10
-    working days each, referral to the labour inspector, recommendation to deny public services).
-    The detail adds the steps and `actions`, what the user may do now."""
+    through two tracks: BPJS's sanctions of PP 86/2013 (written warnings I and II with 10 working
+    days each, the fine, the denial of certain public services by the regional government on
+    BPJS's request) and the labour inspectors' notes I and II and referral. `tracks` says where
+    each stands and who acts next; the detail adds the steps and `actions`, what the user may do
+    now (only the next step of each track)."""
 
     serializer_class = ComplianceCaseSerializer
     filter_backends = [FilterBackend]
@@ -352,9 +355,12 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(
         request=CaseStepSerializer,
         responses={201: ComplianceCaseDetailSerializer, **_errors(400, 403, 404, 409)},
-        description="Record the next step. Steps come in order, each once (409 otherwise); a step after one that "
-        "gave the employer a deadline waits until that deadline has passed (409); written steps need "
-        "`document_number`.",
+        description="Record the next step of one of the case's two tracks: BPJS's sanctions of PP 86/2013 "
+        "(warning_1, warning_2, fine, service_denial) and the labour inspection (nota_1, nota_2, referral). In each "
+        "track steps come in order, each once (409 naming the step that comes next); a step after one that gave "
+        "the employer a deadline waits until that deadline has passed (409). Every step needs `document_number`; "
+        "a `fine` needs `premiums_owed` and `fine_months` (the fine is 0.1 % a month of the premiums owed); an "
+        "inspection note may give its `due_on`. A deadline in a year whose holidays are not loaded is 409.",
     )
     @action(detail=True, methods=["post"], **NO_FILTERS)
     def steps(self, request, pk=None, **kwargs):
@@ -367,6 +373,9 @@ class ComplianceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             taken_on=data.get("taken_on"),
             document_number=data["document_number"],
             notes=data["notes"],
+            due_on=data.get("due_on"),
+            premiums_owed=data.get("premiums_owed"),
+            fine_months=data.get("fine_months"),
         )
         return self._answer(case.pk, status.HTTP_201_CREATED)
 

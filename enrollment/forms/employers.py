@@ -2,6 +2,7 @@
 (its `ApplicationError.details` land back on these fields through `add_service_errors`)."""
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from enrollment.forms.collective import (
 )
 from enrollment.models import (
     EARLIEST_DATE,
+    NOTE_STEPS,
     CaseOutcome,
     ComplianceStatus,
     Employer,
@@ -284,27 +286,64 @@ class CaseOpenForm(BootstrapForm):
 
 
 class CaseStepForm(BootstrapForm):
-    """The next escalation step. The kind is the one the page offers; the service checks the order."""
+    """The next step of one track. The kind is the one the page offers; the service checks the
+    order. A fine asks for the premiums owed and the months; an inspection note for the deadline
+    it gives."""
 
     kind = forms.CharField(widget=forms.HiddenInput, max_length=20)
     taken_on = DayField(label=_("Taken on"), required=False, help_text=_("Empty: today."))
     document_number = forms.CharField(
         label=_("Document number"),
-        required=False,
         max_length=100,
-        help_text=_("The letter's number; a reminder given in person may have none."),
+        help_text=_("The number of the letter or note sent to the employer."),
+    )
+    premiums_owed = RupiahField(
+        label=_("Premiums owed (Rp)"),
+        required=False,
+        help_text=_("The premiums the employer should have paid, as BPJS's letter states them."),
+    )
+    fine_months = WholeNumberField(
+        label=_("Months"),
+        required=False,
+        min_value=1,
+        help_text=_(
+            "Months since the second written warning ended: the fine is 0.1 per cent of the premiums owed a month."
+        ),
+    )
+    due_on = DateField(
+        label=_("Deadline given in the note"),
+        required=False,
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, kind: str, **kwargs):
         kwargs.setdefault("initial", {"kind": kind})
-        kwargs.setdefault("auto_id", "step_%s")
+        kwargs.setdefault("auto_id", f"step_{kind}_%s")
         super().__init__(*args, **kwargs)
-        if kind != StepKind.REMINDER:
-            # Written steps carry their letter's number (the service refuses them without).
-            field = self.fields["document_number"]
-            field.required = True
-            field.help_text = _("The number of the letter sent to the employer.")
+        self.kind = kind
+        if kind == StepKind.FINE:
+            self.fields["premiums_owed"].required = True
+            self.fields["fine_months"].required = True
+        else:
+            del self.fields["premiums_owed"], self.fields["fine_months"]
+        if kind in NOTE_STEPS:
+            self.fields["due_on"].help_text = _("Empty: %(days)s working days.") % {
+                "days": settings.UCJ_CASE_STEP_WORKING_DAYS
+            }
+        else:
+            del self.fields["due_on"]
+
+    def data_for_service(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "taken_on": data["taken_on"],
+            "document_number": data["document_number"],
+            "notes": data["notes"],
+            "due_on": data.get("due_on"),
+            "premiums_owed": data.get("premiums_owed"),
+            "fine_months": data.get("fine_months"),
+        }
 
 
 class CaseCloseForm(BootstrapForm):

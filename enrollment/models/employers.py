@@ -158,19 +158,78 @@ class CaseState(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+class Track(models.TextChoices):
+    """The two sequences a case follows side by side: BPJS Ketenagakerjaan's administrative
+    sanctions (PP 86/2013) and the labour inspectors' own enforcement (UU 3/1951, Permenaker
+    33/2016). A step follows the one before it in its own track only."""
+
+    BPJS = "bpjs", _("BPJS Ketenagakerjaan's sanctions (PP 86/2013)")
+    INSPECTION = "inspection", _("labour inspection")
+
+
+class StepActor(models.TextChoices):
+    """Who acts at a step. The labour office records every step in UCJ; the step says whose act
+    it was (BPJS's letter, the inspectors' note, the regional government's refusal)."""
+
+    BPJS = "bpjs", _("BPJS Ketenagakerjaan")
+    INSPECTORS = "inspectors", _("labour inspectors")
+    GOVERNMENT = "government", _("regional government's public service units, on BPJS's request")
+
+
 class StepKind(models.TextChoices):
-    """The escalation of PP 86/2013, in order: a step can only follow the one before it."""
+    # PP 86/2013 art. 5-9: BPJS's written warnings I and II, its fine, then the government's denial
+    # of certain public services on BPJS's request.
+    WARNING_1 = "warning_1", _("written warning I")
+    WARNING_2 = "warning_2", _("written warning II")
+    FINE = "fine", _("fine")
+    SERVICE_DENIAL = "service_denial", _("denial of certain public services")
+    # The labour inspectors (Permenaker 33/2016): inspection notes I and II, then referral to
+    # the civil-servant investigators (PPNS ketenagakerjaan).
+    NOTA_1 = "nota_1", _("inspection note I")
+    NOTA_2 = "nota_2", _("inspection note II")
+    REFERRAL = "referral", _("referral for investigation (PPNS)")
 
-    REMINDER = "reminder", _("reminder / visit")
-    WARNING_1 = "warning_1", _("first written warning")
-    WARNING_2 = "warning_2", _("second written warning")
-    INSPECTOR = "inspector", _("referral to the labour inspector")
-    SANCTION = "sanction", _("recommendation to deny public services")
 
-
-STEP_ORDER = [StepKind.REMINDER, StepKind.WARNING_1, StepKind.WARNING_2, StepKind.INSPECTOR, StepKind.SANCTION]
-# Steps that give the employer a deadline (PP 86/2013 art. 6: at most 10 working days per warning).
-STEPS_WITH_DEADLINE = {StepKind.REMINDER, StepKind.WARNING_1, StepKind.WARNING_2}
+TRACK_STEPS = {
+    Track.BPJS: [StepKind.WARNING_1, StepKind.WARNING_2, StepKind.FINE, StepKind.SERVICE_DENIAL],
+    Track.INSPECTION: [StepKind.NOTA_1, StepKind.NOTA_2, StepKind.REFERRAL],
+}
+STEP_TRACK = {kind.value: track for track, kinds in TRACK_STEPS.items() for kind in kinds}
+STEP_ACTOR = {
+    StepKind.WARNING_1: StepActor.BPJS,
+    StepKind.WARNING_2: StepActor.BPJS,
+    StepKind.FINE: StepActor.BPJS,
+    StepKind.SERVICE_DENIAL: StepActor.GOVERNMENT,
+    StepKind.NOTA_1: StepActor.INSPECTORS,
+    StepKind.NOTA_2: StepActor.INSPECTORS,
+    StepKind.REFERRAL: StepActor.INSPECTORS,
+}
+# Where each step comes from, as the pages and the API cite it.
+STEP_LEGAL_BASIS = {
+    StepKind.WARNING_1: "PP 86/2013 art. 5(2)a, 6(1), 7(1)",
+    StepKind.WARNING_2: "PP 86/2013 art. 5(2)a, 6(1), 7(1)",
+    StepKind.FINE: "PP 86/2013 art. 5(2)b, 6(1), 7(2)-(4)",
+    StepKind.SERVICE_DENIAL: "PP 86/2013 art. 5(2)c, 6(2), 8, 9",
+    StepKind.NOTA_1: "UU 3/1951; Permenaker 33/2016",
+    StepKind.NOTA_2: "UU 3/1951; Permenaker 33/2016",
+    StepKind.REFERRAL: "UU 13/2003 art. 182 (PPNS); UU 24/2011 art. 55",
+}
+# Steps that give the employer a deadline; the next step of the track waits until it has passed.
+# The warnings run `UCJ_CASE_STEP_WORKING_DAYS` working days (PP 86/2013 art. 7(1): at most 10
+# each); an inspection note runs to the date the note gives (by default as long as a warning).
+STEPS_WITH_DEADLINE = {StepKind.WARNING_1, StepKind.WARNING_2, StepKind.NOTA_1, StepKind.NOTA_2}
+NOTE_STEPS = {StepKind.NOTA_1, StepKind.NOTA_2}
+# Kinds of steps before PP 86/2013 was followed step by step (migration 0009): still named in the
+# audit history, which is never rewritten.
+LEGACY_STEP_LABELS = {
+    "reminder": _("reminder / visit"),
+    "inspector": _("referral to the labour inspector"),
+    "sanction": _("recommendation to deny public services"),
+}
+# PP 86/2013 art. 7(3): the fine is 0.1 % a month of the premiums that should have been paid,
+# counted from the end of the second written warning.
+FINE_PER_MILLE_A_MONTH = 1
+MAX_FINE_MONTHS = 120
 
 
 class CaseOutcome(models.TextChoices):
@@ -200,9 +259,16 @@ class ComplianceCase(TimeStamped):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
     )
-    # The last step taken, and when the next one is due (None: no deadline runs).
-    last_step = models.CharField(_("last step"), max_length=10, choices=StepKind.choices, blank=True)
+    # The last step taken (either track), each track's last step and the employer's deadline
+    # running on it, and the earliest deadline that runs (None: none does). Before any step,
+    # `due_on` is when the first step is due.
+    last_step = models.CharField(_("last step"), max_length=20, choices=StepKind.choices, blank=True)
+    bpjs_step = models.CharField(_("last BPJS step"), max_length=20, choices=StepKind.choices, blank=True)
+    inspection_step = models.CharField(_("last inspection step"), max_length=20, choices=StepKind.choices, blank=True)
+    bpjs_due_on = models.DateField(_("BPJS step deadline"), null=True, blank=True)
+    inspection_due_on = models.DateField(_("inspection deadline"), null=True, blank=True)
     due_on = models.DateField(_("next step due"), null=True, blank=True)
+    fine_amount = models.PositiveBigIntegerField(_("fine (Rp)"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -252,15 +318,29 @@ class ComplianceCase(TimeStamped):
     def get_absolute_url(self):
         return reverse("enrollment:case-detail", args=[self.pk])
 
-    @property
-    def next_step(self) -> str | None:
-        """The step the case may take next (the escalation order, enforced by the services)."""
+    def track_step(self, track: str) -> str:
+        """The last step taken in a track ("" before its first)."""
+        return self.bpjs_step if track == Track.BPJS else self.inspection_step
+
+    def track_due_on(self, track: str):
+        """The employer's deadline running in a track (None when none runs)."""
+        return self.bpjs_due_on if track == Track.BPJS else self.inspection_due_on
+
+    def next_step_in(self, track: str) -> str | None:
+        """The step the track may take next: the one after its last (enforced by the services)."""
         if self.state != CaseState.OPEN:
             return None
-        if not self.last_step:
-            return STEP_ORDER[0].value
-        index = [s.value for s in STEP_ORDER].index(self.last_step)
-        return STEP_ORDER[index + 1].value if index + 1 < len(STEP_ORDER) else None
+        order = [kind.value for kind in TRACK_STEPS[Track(track)]]
+        last = self.track_step(track)
+        if not last:
+            return order[0]
+        index = order.index(last)
+        return order[index + 1] if index + 1 < len(order) else None
+
+    @property
+    def next_steps(self) -> list[str]:
+        """The next step of each track, BPJS's first."""
+        return [kind for track in Track.values if (kind := self.next_step_in(track))]
 
 
 class CaseStep(models.Model):
@@ -268,10 +348,15 @@ class CaseStep(models.Model):
     letter's number. Steps are never edited; a wrong one is corrected by a note on the case."""
 
     case = models.ForeignKey(ComplianceCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="steps")
-    kind = models.CharField(_("step"), max_length=10, choices=StepKind.choices)
+    kind = models.CharField(_("step"), max_length=20, choices=StepKind.choices)
     taken_on = models.DateField(_("taken on"))
     due_on = models.DateField(_("employer's deadline"), null=True, blank=True)
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    # The fine (PP 86/2013 art. 7(3)): 0.1 % a month of the premiums owed, over the months since
+    # the second written warning ended. Both facts are kept beside the amount they give.
+    premiums_owed = models.PositiveBigIntegerField(_("premiums owed (Rp)"), null=True, blank=True)
+    fine_months = models.PositiveSmallIntegerField(_("months of fine"), null=True, blank=True)
+    fine_amount = models.PositiveBigIntegerField(_("fine (Rp)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
@@ -284,7 +369,27 @@ class CaseStep(models.Model):
         ordering = ["case", "taken_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "kind"], name="case_step_once"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind="fine", premiums_owed__isnull=False, fine_months__isnull=False, fine_amount__isnull=False
+                )
+                | ~Q(kind="fine") & Q(premiums_owed__isnull=True, fine_months__isnull=True, fine_amount__isnull=True),
+                name="case_step_fine_facts",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.taken_on}"
+
+    @property
+    def track(self) -> str:
+        return STEP_TRACK.get(self.kind, "")
+
+    @property
+    def actor(self) -> str:
+        actor = STEP_ACTOR.get(self.kind)
+        return actor.value if actor else ""
+
+    def get_actor_display(self) -> str:
+        actor = STEP_ACTOR.get(self.kind)
+        return actor.label if actor else ""

@@ -12,7 +12,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
+    FINE_PER_MILLE_A_MONTH,
     MANDATORY_PROGRAMMES,
+    STEP_ACTOR,
+    STEP_LEGAL_BASIS,
     STEPS_WITH_DEADLINE,
     CaseState,
     ComplianceCase,
@@ -20,6 +23,8 @@ from enrollment.models import (
     Employer,
     EmployerProgramme,
     Finding,
+    StepKind,
+    Track,
 )
 from ucj import scope
 from ucj.models import ROOT_CODE, AuditEvent, Role
@@ -258,7 +263,8 @@ def cases_overdue(cases: QuerySet[ComplianceCase], *, today: dt.date | None = No
 def cases_due(cases: QuerySet[ComplianceCase], *, today: dt.date | None = None) -> QuerySet[ComplianceCase]:
     """Open cases whose deadline falls today or in the next few working days."""
     today = today or timezone.localdate()
-    horizon = add_working_days(today, DUE_SOON_WORKING_DAYS)
+    # A horizon, not a deadline: counted with whatever holidays are loaded.
+    horizon = add_working_days(today, DUE_SOON_WORKING_DAYS, require_loaded=False)
     return cases.filter(state=CaseState.OPEN, due_on__gte=today, due_on__lte=horizon).order_by("due_on", "id")
 
 
@@ -306,21 +312,82 @@ def employer_cases(employer: Employer):
     return employer.cases.order_by(open_first, "-opened_on", "-id")
 
 
-def case_actions_for(*, user, case: ComplianceCase) -> list[str]:
-    """What the user may do with a case now: the next step, and closing."""
+def case_actions_for(*, user, case: ComplianceCase, today: dt.date | None = None) -> list[str]:
+    """What the user may do with a case now: the next step of each track whose employer's
+    deadline is not running, and closing."""
     if case.state != CaseState.OPEN or not may_run_cases(user, case.employer):
         return []
-    actions = ["close"]
-    if case.next_step and not case_waiting(case):
-        actions.insert(0, case.next_step)
-    return actions
+    steps = [
+        kind
+        for track in Track.values
+        if (kind := case.next_step_in(track)) and not case_waiting(case, track, today=today)
+    ]
+    return [*steps, "close"]
 
 
-def case_waiting(case: ComplianceCase, *, today: dt.date | None = None) -> bool:
-    """True while the employer's deadline of the last step runs: the next step must wait for it
-    (the services refuse it until then)."""
+def case_waiting(case: ComplianceCase, track: str, *, today: dt.date | None = None) -> bool:
+    """True while the employer's deadline of the track's last step runs: the track's next step
+    must wait for it (the services refuse it until then)."""
     today = today or timezone.localdate()
-    return case.last_step in STEPS_WITH_DEADLINE and case.due_on is not None and case.due_on >= today
+    due_on = case.track_due_on(track)
+    return case.track_step(track) in STEPS_WITH_DEADLINE and due_on is not None and due_on >= today
+
+
+@dataclass
+class TrackState:
+    """Where a case stands in one track, for the pages and the API."""
+
+    track: str
+    label: str
+    last_step: str
+    next_step: str | None
+    due_on: dt.date | None
+    waiting: bool
+
+    @property
+    def last_step_label(self) -> str:
+        return StepKind(self.last_step).label if self.last_step else ""
+
+    @property
+    def next_step_label(self) -> str:
+        return StepKind(self.next_step).label if self.next_step else ""
+
+    @property
+    def next_actor(self) -> str:
+        return STEP_ACTOR[self.next_step].value if self.next_step else ""
+
+    @property
+    def next_actor_label(self) -> str:
+        return STEP_ACTOR[self.next_step].label if self.next_step else ""
+
+    @property
+    def next_legal_basis(self) -> str:
+        return STEP_LEGAL_BASIS[self.next_step] if self.next_step else ""
+
+
+def case_tracks(case: ComplianceCase, *, today: dt.date | None = None) -> list[TrackState]:
+    """Both tracks of a case, BPJS's first: the last step, the next one, the deadline running.
+    No query (the case row holds each track's state)."""
+    today = today or timezone.localdate()
+    return [
+        TrackState(
+            track=track.value,
+            label=track.label,
+            last_step=case.track_step(track),
+            next_step=case.next_step_in(track),
+            due_on=case.track_due_on(track),
+            waiting=case_waiting(case, track, today=today),
+        )
+        for track in Track
+    ]
+
+
+def fine_for(*, premiums_owed: int, months: int) -> int:
+    """BPJS's fine (PP 86/2013 art. 7(3)): 0.1 % a month of the premiums that should have been
+    paid, for the months since the second written warning ended. Rp10,000,000 owed for 3 months
+    is Rp30,000. Whole rupiah, half a rupiah rounded up."""
+    amount = Decimal(premiums_owed) * months * FINE_PER_MILLE_A_MONTH / 1000
+    return int(amount.quantize(Decimal(1), ROUND_HALF_UP))
 
 
 # --- Coverage -------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enrollment.models import (
+    MAX_FINE_MONTHS,
+    STEP_LEGAL_BASIS,
     CaseOutcome,
     CaseState,
     CaseStep,
@@ -31,7 +33,7 @@ from enrollment.models import (
     Sector,
     StepKind,
 )
-from enrollment.selectors import case_actions_for, case_steps, employer_assess, employer_cases
+from enrollment.selectors import case_actions_for, case_steps, case_tracks, employer_assess, employer_cases
 from enrollment.serializers.collective import region_code_field
 from enrollment.services.employers import MAX_WAGES, MAX_WORKERS
 
@@ -178,11 +180,26 @@ class AssessmentSerializer(serializers.Serializer):
 class EmployerCaseSerializer(serializers.ModelSerializer):
     state = _codes("open or closed (as a compliance case's `state`).")
     last_step = _codes("A step kind (as a case step's `kind`), empty before the first step.")
+    bpjs_step = _codes("The last step of BPJS's track (a step `kind`), empty before its first.")
+    inspection_step = _codes("The last step of the labour inspection's track (a step `kind`), empty before its first.")
+    fine_amount = serializers.IntegerField(read_only=True, allow_null=True, help_text="BPJS's fine (Rp), once recorded")
     overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = ComplianceCase
-        fields = ["id", "finding", "state", "opened_on", "last_step", "due_on", "overdue", "closed_on"]
+        fields = [
+            "id",
+            "finding",
+            "state",
+            "opened_on",
+            "last_step",
+            "bpjs_step",
+            "inspection_step",
+            "due_on",
+            "overdue",
+            "fine_amount",
+            "closed_on",
+        ]
         read_only_fields = fields
 
     def get_overdue(self, obj: ComplianceCase) -> bool:
@@ -288,6 +305,25 @@ class EmployerImportReportSerializer(serializers.Serializer):
 # --- Compliance cases -----------------------------------------------------------------------------
 
 
+class TrackSerializer(serializers.Serializer):
+    """Where a case stands in one of its two tracks: BPJS's sanctions (`bpjs`: written warning I,
+    II, fine, denial of certain public services) and the labour inspection (`inspection`: note I,
+    II, referral). Codes are plain text (a step's `kind` is the enum)."""
+
+    track = serializers.CharField(read_only=True, help_text="bpjs or inspection")
+    label = serializers.CharField(read_only=True)
+    last_step = serializers.CharField(read_only=True, help_text="A step kind, empty before the track's first step")
+    next_step = serializers.CharField(read_only=True, allow_null=True, help_text="null when the track is complete")
+    next_step_label = serializers.CharField(read_only=True)
+    next_actor = serializers.CharField(
+        read_only=True, help_text="Who acts at the next step: bpjs, inspectors, government"
+    )
+    next_actor_label = serializers.CharField(read_only=True)
+    next_legal_basis = serializers.CharField(read_only=True)
+    due_on = serializers.DateField(read_only=True, allow_null=True, help_text="The employer's deadline running")
+    waiting = serializers.BooleanField(read_only=True, help_text="The next step waits for `due_on` to pass")
+
+
 class ComplianceCaseSerializer(serializers.ModelSerializer):
     """A case: one finding about one employer followed up to its end. `due_on` is the employer's
     deadline for the current step; `overdue` is true when it has passed with no next step."""
@@ -298,9 +334,18 @@ class ComplianceCaseSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="employer.village.name", read_only=True)
     gap_workers = serializers.IntegerField(read_only=True, help_text="Workers not registered when the case opened")
     gap_wages = serializers.IntegerField(read_only=True, help_text="Monthly wages not registered when opened (Rp)")
-    last_step = _codes("A step kind (as a case step's `kind`), empty before the first step.")
-    next_step = serializers.CharField(
-        read_only=True, allow_null=True, help_text="The step the case may take next; null when closed or at the end."
+    last_step = _codes("The latest step of either track (a step `kind`), empty before the first step.")
+    next_steps = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The next step of each track (BPJS's first; a step `kind`), in the order of PP 86/2013 and of the "
+        "inspection; empty when closed. `actions` says which of them the user may record now.",
+    )
+    tracks = serializers.SerializerMethodField()
+    fine_amount = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="BPJS's fine (Rp): 0.1 % a month of the premiums owed; null before it",
     )
     overdue = serializers.SerializerMethodField()
 
@@ -318,9 +363,11 @@ class ComplianceCaseSerializer(serializers.ModelSerializer):
             "gap_wages",
             "opened_on",
             "last_step",
-            "next_step",
+            "next_steps",
+            "tracks",
             "due_on",
             "overdue",
+            "fine_amount",
             "closed_on",
             "outcome",
             "workers_added",
@@ -331,22 +378,70 @@ class ComplianceCaseSerializer(serializers.ModelSerializer):
     def get_overdue(self, obj: ComplianceCase) -> bool:
         return case_overdue(obj)
 
+    @extend_schema_field(TrackSerializer(many=True))
+    def get_tracks(self, obj: ComplianceCase) -> list:
+        return TrackSerializer(case_tracks(obj), many=True).data
+
 
 class CaseStepSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A step of the escalation of PP 86/2013, in order: reminder, warning_1, warning_2, inspector,
-    sanction. Recording one: `kind`, and optionally `taken_on` (today by default), `document_number`
-    (required for the written steps) and `notes`."""
+    """A step of one track, in its order: BPJS's `warning_1`, `warning_2`, `fine`,
+    `service_denial` (PP 86/2013); the labour inspectors' `nota_1`, `nota_2`, `referral`.
+    Recording one: `kind`, `document_number` (the letter's or note's), and optionally `taken_on`
+    (today by default) and `notes`; a `fine` needs `premiums_owed` (Rp) and `fine_months` (since
+    written warning II ended), an inspection note may give its `due_on`. `track`, `actor` (who
+    acts: bpjs, inspectors, government), `legal_basis` and `fine_amount` are read only."""
 
     kind = serializers.ChoiceField(choices=StepKind.choices)
+    track = serializers.CharField(read_only=True, help_text="bpjs or inspection")
+    actor = serializers.CharField(read_only=True, help_text="Who acts: bpjs, inspectors or government")
+    actor_label = serializers.CharField(source="get_actor_display", read_only=True)
+    legal_basis = serializers.SerializerMethodField()
     taken_on = serializers.DateField(required=False, allow_null=True, help_text="Today by default")
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The employer's deadline. Written: an inspection note's own deadline (default: as long as a "
+        "warning); a warning's is counted by the server.",
+    )
     document_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    premiums_owed = serializers.IntegerField(
+        min_value=1, max_value=MAX_WAGES, required=False, allow_null=True, help_text="A fine's premiums owed (Rp)"
+    )
+    fine_months = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_FINE_MONTHS,
+        required=False,
+        allow_null=True,
+        help_text="A fine's months since written warning II ended",
+    )
+    fine_amount = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="0.1 % a month of the premiums owed"
+    )
     notes = serializers.CharField(max_length=MAX_NOTES, required=False, allow_blank=True, default="")
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
         model = CaseStep
-        fields = ["kind", "taken_on", "due_on", "document_number", "notes", "recorded_by", "recorded_at"]
-        read_only_fields = ["due_on", "recorded_by", "recorded_at"]
+        fields = [
+            "kind",
+            "track",
+            "actor",
+            "actor_label",
+            "legal_basis",
+            "taken_on",
+            "due_on",
+            "document_number",
+            "premiums_owed",
+            "fine_months",
+            "fine_amount",
+            "notes",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["track", "actor", "actor_label", "legal_basis", "fine_amount", "recorded_by", "recorded_at"]
+
+    def get_legal_basis(self, obj: CaseStep) -> str:
+        return STEP_LEGAL_BASIS.get(obj.kind, "")
 
 
 class ComplianceCaseDetailSerializer(ComplianceCaseSerializer):
@@ -366,7 +461,8 @@ class ComplianceCaseDetailSerializer(ComplianceCaseSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj: ComplianceCase) -> list[str]:
-        """What the user may do now: the next step's kind, and `close`."""
+        """What the user may do now: the next step of each track whose deadline is not running,
+        and `close`."""
         user = _user(self)
         return case_actions_for(user=user, case=obj) if user is not None else []
 

@@ -2,17 +2,22 @@
 `ComplianceCase`).
 
 Figures are written here only, and every write re-derives the employer's findings in the same
-transaction. Cases follow PP 86/2013: reminder or visit, first and second written warning (each
-giving the employer `UCJ_CASE_STEP_WORKING_DAYS` working days), referral to the labour inspector,
-recommendation to deny public services; the order is enforced here, under the case's row lock.
+transaction. Cases follow two tracks side by side, each in its order, enforced here under the
+case's row lock: BPJS Ketenagakerjaan's written warnings I and II (each giving the employer
+`UCJ_CASE_STEP_WORKING_DAYS` working days, PP 86/2013 art. 7(1)), its fine (0.1 % a month of the
+premiums owed, art. 7(3)) and the government's denial of certain public services on BPJS's request
+(art. 8-9); and the labour inspectors' inspection notes I and II (each with the deadline the note
+gives) and referral for investigation. Deadlines count the working days of the employer's
+regency (its province's and regency's own holidays too) and are refused past the loaded years.
 Closing a case with workers added (PWBD and PDS workers cases only, at most the employer's gap)
 raises the employer's BPJS figures, keeps the employer's village on the case and marks it stale,
 so coverage counts the new wage earners (PU) there.
 
 No date lies before `EARLIEST_DATE` (2013, PP 86/2013) or after today.
 
-Errors: `ValidationFailed` with `details={field: message}`; `Conflict` for a step out of order, a
-step taken twice, a closed case, a second open case for the same finding.
+Errors: `ValidationFailed` with `details={field: message}`; `Conflict` for a step out of order in
+its track (naming the step that comes next), a step taken twice, a closed case, a second open case
+for the same finding, a deadline in a year whose holidays are not loaded.
 """
 
 import datetime as dt
@@ -28,7 +33,11 @@ from django.utils.translation import gettext as _
 from enrollment.models import (
     EARLIEST_DATE,
     MANDATORY_PROGRAMMES,
+    MAX_FINE_MONTHS,
+    NOTE_STEPS,
+    STEP_TRACK,
     STEPS_WITH_DEADLINE,
+    TRACK_STEPS,
     CaseOutcome,
     CaseState,
     CaseStep,
@@ -39,8 +48,15 @@ from enrollment.models import (
     Finding,
     Sector,
     StepKind,
+    Track,
 )
-from enrollment.selectors.employers import WORKERS_FINDINGS, employer_assess, may_run_cases, workers_unregistered
+from enrollment.selectors.employers import (
+    WORKERS_FINDINGS,
+    employer_assess,
+    fine_for,
+    may_run_cases,
+    workers_unregistered,
+)
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import Region, Role, regency_code
@@ -340,8 +356,9 @@ def _check_day(day: dt.date | None, field: str) -> dt.date:
 def case_open(
     *, actor, employer_id: int, finding: str, opened_on: dt.date | None = None, notes: str = ""
 ) -> ComplianceCase:
-    """Open a case for one of the employer's current findings. The first step (reminder or visit)
-    is due `UCJ_CASE_STEP_WORKING_DAYS` working days later."""
+    """Open a case for one of the employer's current findings. Its first step (BPJS's written
+    warning I, or the inspectors' note I) is due `UCJ_CASE_STEP_WORKING_DAYS` working days later,
+    counted with the holidays of the employer's regency."""
     employer = Employer.objects.select_for_update().get(pk=employer_id)
     _require_case_runner(actor, employer)
     if finding not in Finding.values:
@@ -362,7 +379,7 @@ def case_open(
         gap_wages=detail.gap_wages,
         opened_on=opened_on,
         opened_by=actor,
-        due_on=add_working_days(opened_on, settings.UCJ_CASE_STEP_WORKING_DAYS),
+        due_on=add_working_days(opened_on, settings.UCJ_CASE_STEP_WORKING_DAYS, region=employer.regency_id),
         notes=(notes or "").strip(),
     )
     try:
@@ -376,6 +393,43 @@ def case_open(
     return case
 
 
+def _track_name(track: str) -> str:
+    return str(Track(track).label)
+
+
+def _fine_facts(premiums_owed, fine_months) -> tuple[int, int]:
+    """The premiums owed and the months of a fine, checked (ValidationFailed naming each field)."""
+    errors = {}
+    if isinstance(premiums_owed, bool) or not isinstance(premiums_owed, int) or not 0 < premiums_owed <= MAX_WAGES:
+        errors["premiums_owed"] = _("The premiums owed, in rupiah: a whole number from 1 to %(max)s.") % {
+            "max": _n(MAX_WAGES)
+        }
+    if isinstance(fine_months, bool) or not isinstance(fine_months, int) or not 0 < fine_months <= MAX_FINE_MONTHS:
+        errors["fine_months"] = _("The months since the second written warning ended: from 1 to %(max)s.") % {
+            "max": MAX_FINE_MONTHS
+        }
+    if errors:
+        raise ValidationFailed(_("The fine needs the premiums owed and the months."), details=errors)
+    return premiums_owed, fine_months
+
+
+def _step_deadline(case: ComplianceCase, kind: str, taken_on: dt.date, due_on: dt.date | None) -> dt.date | None:
+    """The employer's deadline a step gives: a written warning `UCJ_CASE_STEP_WORKING_DAYS`
+    working days of the employer's regency (PP 86/2013 art. 7(1)); an inspection note the date it
+    gives, or as long as a warning when none is typed; the other steps none."""
+    if kind in NOTE_STEPS and due_on is not None:
+        if not taken_on < due_on <= taken_on + dt.timedelta(days=366):
+            message = _("The note's deadline lies after the day it was given and within a year.")
+            raise ValidationFailed(message, details={"due_on": message})
+        return due_on
+    if due_on is not None:
+        message = _("Only an inspection note gives its own deadline.")
+        raise ValidationFailed(message, details={"due_on": message})
+    if kind in STEPS_WITH_DEADLINE:
+        return add_working_days(taken_on, settings.UCJ_CASE_STEP_WORKING_DAYS, region=case.regency_id)
+    return None
+
+
 @transaction.atomic
 def case_step_record(
     *,
@@ -385,10 +439,17 @@ def case_step_record(
     taken_on: dt.date | None = None,
     document_number: str = "",
     notes: str = "",
+    due_on: dt.date | None = None,
+    premiums_owed: int | None = None,
+    fine_months: int | None = None,
 ) -> CaseStep:
-    """Record the next escalation step. Steps come in the order of PP 86/2013, each once; a step
-    after one that gave the employer a deadline waits for that deadline to pass; written steps
-    carry their letter's number."""
+    """Record the next step of one of the case's two tracks. In each track steps come in their
+    order, each once: BPJS's written warning I, II, its fine, the denial of certain public
+    services; the inspectors' note I, II, the referral. A step after one that gave the employer a
+    deadline waits for that deadline to pass (PP 86/2013 art. 7(2): the fine comes after warning
+    II has run out). Every step carries its letter's or note's number. A fine records the
+    premiums owed and the months since warning II ended, and the fine they give (0.1 % a month).
+    An inspection note may give its own deadline (`due_on`)."""
     case = _lock_case(case_id)
     _require_case_runner(actor, case.employer)
     if kind not in StepKind.values:
@@ -397,14 +458,23 @@ def case_step_record(
         raise Conflict(_("This case is closed."))
     if case.steps.filter(kind=kind).exists():
         raise Conflict(_("This step has been taken already: %(step)s.") % {"step": StepKind(kind).label})
-    expected = case.next_step
+    track = STEP_TRACK[kind]
+    expected = case.next_step_in(track)
     if kind != expected:
+        if expected is None:
+            message = _("%(step)s cannot come now: %(track)s has no step left.")
+        else:
+            message = _("%(step)s cannot come now: the next step of %(track)s is %(next)s.")
         raise Conflict(
-            _("%(step)s cannot come now: the next step of this case is %(next)s.")
-            % {"step": StepKind(kind).label, "next": StepKind(expected).label if expected else _("closing it")}
+            message
+            % {
+                "step": StepKind(kind).label,
+                "track": _track_name(track),
+                "next": StepKind(expected).label if expected else "",
+            }
         )
     taken_on = _check_day(taken_on, "taken_on")
-    previous = case.steps.order_by("-taken_on", "-id").first()
+    previous = case.steps.filter(kind__in=TRACK_STEPS[track]).order_by("-taken_on", "-id").first()
     floor = previous.taken_on if previous else case.opened_on
     if taken_on < floor:
         message = _("The step cannot be dated before %(date)s.") % {"date": _d(floor)}
@@ -416,28 +486,47 @@ def case_step_record(
         }
         raise Conflict(message, details={"taken_on": message})
     document_number = (document_number or "").strip()
-    if kind != StepKind.REMINDER and not document_number:
-        message = _("A written step needs its letter's number.")
+    if not document_number:
+        message = _("A step needs the number of its letter or note.")
         raise ValidationFailed(message, details={"document_number": message})
-    due_on = add_working_days(taken_on, settings.UCJ_CASE_STEP_WORKING_DAYS) if kind in STEPS_WITH_DEADLINE else None
+    fine = None
+    if kind == StepKind.FINE:
+        premiums_owed, fine_months = _fine_facts(premiums_owed, fine_months)
+        fine = fine_for(premiums_owed=premiums_owed, months=fine_months)
+    elif premiums_owed is not None or fine_months is not None:
+        message = _("Only a fine records premiums owed and months.")
+        raise ValidationFailed(message, details={"premiums_owed": message})
+    step_due = _step_deadline(case, kind, taken_on, due_on)
     step = CaseStep.objects.create(
         case=case,
         kind=kind,
         taken_on=taken_on,
-        due_on=due_on,
+        due_on=step_due,
         document_number=document_number[:100],
         notes=(notes or "").strip(),
+        premiums_owed=premiums_owed if fine is not None else None,
+        fine_months=fine_months if fine is not None else None,
+        fine_amount=fine,
         recorded_by=actor,
     )
-    case.last_step, case.due_on = kind, due_on
-    case.save(update_fields=["last_step", "due_on", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=f"case.step.{kind}",
-        target=case,
-        region_code=case.employer.village_id,
-        data={"taken_on": taken_on.isoformat(), "document_number": step.document_number},
-    )
+    # The track's deadline runs until its next step; a complete track has none. The case's is the
+    # earliest that runs.
+    running = step_due if kind != TRACK_STEPS[track][-1] else None
+    if track == Track.BPJS:
+        case.bpjs_step, case.bpjs_due_on = kind, running
+    else:
+        case.inspection_step, case.inspection_due_on = kind, running
+    deadlines = [day for day in (case.bpjs_due_on, case.inspection_due_on) if day is not None]
+    case.last_step, case.due_on = kind, min(deadlines) if deadlines else None
+    fields = ["last_step", "bpjs_step", "bpjs_due_on", "inspection_step", "inspection_due_on", "due_on", "updated_at"]
+    if fine is not None:
+        case.fine_amount = fine
+        fields.append("fine_amount")
+    case.save(update_fields=fields)
+    data = {"taken_on": taken_on.isoformat(), "document_number": step.document_number}
+    if fine is not None:
+        data.update(premiums_owed=premiums_owed, fine_months=fine_months, fine_amount=fine)
+    audit_record(actor=actor, action=f"case.step.{kind}", target=case, region_code=case.employer.village_id, data=data)
     return step
 
 
@@ -548,6 +637,7 @@ def case_close(
     case.state, case.outcome, case.closed_on, case.closed_by = CaseState.CLOSED, outcome, closed_on, actor
     case.workers_added, case.wages_added, case.programmes_added = workers_added, wages_added, programmes
     case.village_id, case.due_on = employer.village_id, None
+    case.bpjs_due_on = case.inspection_due_on = None
     if notes:
         case.notes = (case.notes + "\n\n" + notes.strip()).strip()
     case.save()

@@ -28,15 +28,18 @@ from enrollment.forms import (
     add_service_errors,
 )
 from enrollment.models import (
+    LEGACY_STEP_LABELS,
     MANDATORY_PROGRAMMES,
-    STEP_ORDER,
-    STEPS_WITH_DEADLINE,
+    STEP_ACTOR,
+    STEP_LEGAL_BASIS,
+    TRACK_STEPS,
     CaseState,
     ComplianceCase,
     Employer,
     EmployerProgramme,
     Finding,
     StepKind,
+    Track,
 )
 from enrollment.services.employer_imports import employers_import
 from ucj import scope, sheets
@@ -344,26 +347,48 @@ def case_open(request, pk):
         return redirect(employer)
     messages.success(
         request,
-        _("Case #%(id)s opened: the first step (reminder or visit) is due by %(date)s.")
+        _("Case #%(id)s opened: its first step is due by %(date)s.")
         % {"id": case.pk, "date": date_format(case.due_on, "d/m/Y")},
     )
     return redirect(case)
 
 
-def _step_rows(case: ComplianceCase, steps: list) -> list[dict]:
-    """The escalation of PP 86/2013 in order: steps taken, the next one, those that may follow."""
+def _track_rows(case: ComplianceCase, steps: list, *, actions: list[str], forms: dict, today) -> list[dict]:
+    """Each track in its order, with who acts at each step: the steps taken, the next one (with
+    its form when the user may record it now, or the employer's deadline it waits for), those
+    that may follow. A step missing before one taken (data from before these steps) is "skipped"."""
     taken = {step.kind: step for step in steps}
-    rows = []
-    for kind in STEP_ORDER:
-        step = taken.get(kind.value)
-        if step is not None:
-            state = "done"
-        elif kind.value == case.next_step:
-            state = "next"
-        else:
-            state = "later"
-        rows.append({"kind": kind, "label": kind.label, "step": step, "state": state})
-    return rows
+    tracks = []
+    for track_state in selectors.case_tracks(case, today=today):
+        order = TRACK_STEPS[Track(track_state.track)]
+        last_index = max((i for i, kind in enumerate(order) if kind.value in taken), default=-1)
+        rows = []
+        for index, kind in enumerate(order):
+            step = taken.get(kind.value)
+            if step is not None:
+                state = "done"
+            elif kind.value == track_state.next_step:
+                state = "next"
+            elif index < last_index:
+                state = "skipped"
+            else:
+                state = "later"
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": kind.label,
+                    "actor": STEP_ACTOR[kind].label,
+                    "legal_basis": STEP_LEGAL_BASIS[kind],
+                    "step": step,
+                    "state": state,
+                }
+            )
+        next_step = track_state.next_step
+        form = None
+        if next_step in actions:
+            form = forms.get(next_step) or CaseStepForm(kind=next_step)
+        tracks.append({"state": track_state, "rows": rows, "form": form})
+    return tracks
 
 
 def _history_label(action: str) -> str:
@@ -373,41 +398,40 @@ def _history_label(action: str) -> str:
         return _("case closed")
     if action.startswith("case.step."):
         kind = action.removeprefix("case.step.")
-        return StepKind(kind).label if kind in StepKind.values else kind
+        if kind in StepKind.values:
+            return StepKind(kind).label
+        return LEGACY_STEP_LABELS.get(kind, kind)
     return action
 
 
 def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None, status=200):
     user = request.user
     today = timezone.localdate()
-    actions = selectors.case_actions_for(user=user, case=case)
-    next_step = case.next_step if case.next_step in actions else None
-    if next_step and step_form is None:
-        step_form = CaseStepForm(kind=next_step)
+    actions = selectors.case_actions_for(user=user, case=case, today=today)
     if "close" in actions and close_form is None:
         close_form = CaseCloseForm()
     steps = list(selectors.case_steps(case))
-    days = WorkingCalendar([case.due_on], today)
+    days = WorkingCalendar([case.due_on], today, case.regency_id)
     # Overdue by the date, as the work list and the API; the working days late are only told.
     overdue = case.state == CaseState.OPEN and case.due_on is not None and case.due_on < today
-    last = steps[-1] if steps else None
-    waiting = last is not None and last.kind in STEPS_WITH_DEADLINE and last.due_on is not None and today <= last.due_on
     history = [
         {"event": event, "label": _history_label(event.action), "data": event.data or {}}
         for event in selectors.case_history(case)
     ]
+    forms = {step_form.kind: step_form} if step_form is not None else {}
+    tracks = _track_rows(case, steps, actions=actions, forms=forms, today=today)
+    fine = next((step for step in steps if step.kind == StepKind.FINE), None)
     return render(
         request,
         "enrollment/case_detail.html",
         {
             "case": case,
             "employer": case.employer,
-            "steps": _step_rows(case, steps),
-            "next_step": next_step,
-            "next_step_label": StepKind(next_step).label if next_step else "",
-            "step_form": step_form if next_step else None,
+            "tracks": tracks,
+            "step_forms": any(track["form"] for track in tracks),
+            "fine": fine,
+            "step_form": step_form,
             "close_form": close_form if "close" in actions else None,
-            "waiting_until": last.due_on if waiting else None,
             "overdue": overdue,
             "overdue_days": days.late(case.due_on) if overdue else 0,
             "history": history,
@@ -429,23 +453,18 @@ def case_step(request, pk):
     user = request.user
     case = _case_or_404(request, pk)
     _require_case_runner(user, case.employer)
-    form = CaseStepForm(request.POST, kind=request.POST.get("kind", ""))
+    kind = request.POST.get("kind", "")
+    form = CaseStepForm(request.POST, kind=kind if kind in StepKind.values else "")
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            step = services.case_step_record(
-                actor=user,
-                case_id=case.pk,
-                kind=data["kind"],
-                taken_on=data["taken_on"],
-                document_number=data["document_number"],
-                notes=data["notes"],
-            )
+            step = services.case_step_record(actor=user, case_id=case.pk, **form.data_for_service())
         except ApplicationError as exc:
             add_service_errors(form, exc)
             messages.error(request, exc.message)
         else:
             message = _("%(step)s recorded.") % {"step": step.get_kind_display().capitalize()}
+            if step.fine_amount is not None:
+                message += " " + _("Fine: Rp%(amount)s.") % {"amount": _n(step.fine_amount)}
             if step.due_on:
                 message += " " + _("The employer has until %(date)s.") % {"date": date_format(step.due_on, "d/m/Y")}
             messages.success(request, message)
@@ -493,7 +512,7 @@ def compliance_list(request):
     cases = selectors.cases_visible_to(user)
     overdue = selectors.cases_overdue(cases, today=today)
     due = selectors.cases_due(cases, today=today)
-    horizon = add_working_days(today, selectors.DUE_SOON_WORKING_DAYS)
+    horizon = add_working_days(today, selectors.DUE_SOON_WORKING_DAYS, require_loaded=False)
     others = (
         cases.filter(state=CaseState.OPEN)
         .filter(Q(due_on__isnull=True) | Q(due_on__gt=horizon))
@@ -508,15 +527,18 @@ def compliance_list(request):
         rows = list(queryset[:CASES_PER_SECTION])
         count = len(rows) if len(rows) < CASES_PER_SECTION else queryset.count()
         sections.append({"key": key, "title": title, "cases": rows, "count": count})
-    days = WorkingCalendar([c.due_on for s in sections for c in s["cases"]], today)
+    shown = [c for s in sections for c in s["cases"]]
+    # One query for the holidays of every regency shown (each case counts its own).
+    days = WorkingCalendar([c.due_on for c in shown], today, regions={c.regency_id for c in shown})
     for section in sections:
         for case in section["cases"]:
             # Overdue is decided by the date (as `cases_overdue`): a deadline of Friday is overdue on
             # Saturday although no working day has passed; the working days late are only told.
             case.overdue = case.due_on is not None and case.due_on < today
             case.due_today = case.due_on == today
-            case.days_late = days.late(case.due_on)
-            case.days_left = days.left(case.due_on)
+            case.days_late = days.late(case.due_on, case.regency_id)
+            case.days_left = days.left(case.due_on, case.regency_id)
+            case.tracks = selectors.case_tracks(case, today=today)
     return render(
         request,
         "enrollment/compliance_list.html",

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 EMPLOYERS = "/api/v1/employers/"
 CASES = "/api/v1/compliance-cases/"
 IMPORT = "/api/v1/employers/import/"
-# 10 working days after MONDAY (2025-03-03), no holiday configured: the reminder's deadline.
-REMINDER_DUE = dt.date(2025, 3, 17)
+# 10 working days after MONDAY (2025-03-03), no holiday configured: the first step's deadline, and
+# that of a written warning given on MONDAY.
+FIRST_STEP_DUE = dt.date(2025, 3, 17)
 OTHER_VILLAGE = "35.26.02.2001"  # the officer's second district
 
 
@@ -98,8 +99,11 @@ def test_employer_detail_explains_the_findings_and_lists_the_cases(api_client, c
             "state": "open",
             "opened_on": MONDAY.isoformat(),
             "last_step": "",
-            "due_on": REMINDER_DUE.isoformat(),
+            "bpjs_step": "",
+            "inspection_step": "",
+            "due_on": FIRST_STEP_DUE.isoformat(),
             "overdue": True,
+            "fine_amount": None,
             "closed_on": None,
         }
     ]
@@ -485,38 +489,47 @@ def test_a_case_runs_its_escalation_in_order_and_closing_marks_the_village_stale
     case = response.json()
     url = f"{CASES}{case['id']}/"
     assert response["Location"].endswith(url)
-    assert case["state"] == "open" and case["next_step"] == "reminder" and case["last_step"] == ""
+    assert case["state"] == "open" and case["next_steps"] == ["warning_1", "nota_1"] and case["last_step"] == ""
     assert case["gap_workers"] == 4 and case["employer"] == employer.pk and case["employer_name"] == employer.name
-    assert case["due_on"] == REMINDER_DUE.isoformat() and case["actions"] == ["reminder", "close"]
-    assert case["opened_by"] == "clerk" and case["steps"] == []
+    assert case["due_on"] == FIRST_STEP_DUE.isoformat() and case["actions"] == ["warning_1", "nota_1", "close"]
+    assert case["opened_by"] == "clerk" and case["steps"] == [] and case["fine_amount"] is None
+    bpjs, inspection = case["tracks"]
+    assert (bpjs["track"], bpjs["next_step"], bpjs["next_actor"]) == ("bpjs", "warning_1", "bpjs")
+    assert (inspection["track"], inspection["next_step"], inspection["next_actor"]) == (
+        "inspection",
+        "nota_1",
+        "inspectors",
+    )
 
-    skipped = client.post(url + "steps/", {"kind": "warning_1", "document_number": "560/1"}, format="json")
+    skipped = client.post(url + "steps/", {"kind": "warning_2", "document_number": "560/1"}, format="json")
     assert skipped.status_code == 409 and skipped.json()["detail"]
 
-    reminder = client.post(url + "steps/", {"kind": "reminder", "taken_on": MONDAY.isoformat()}, format="json")
-    assert reminder.status_code == 201, reminder.json()
-    body = reminder.json()
-    assert body["last_step"] == "reminder" and body["next_step"] == "warning_1"
-    assert body["due_on"] == REMINDER_DUE.isoformat() and body["actions"] == ["warning_1", "close"]
-    assert body["steps"][0]["kind"] == "reminder" and body["steps"][0]["recorded_by"] == "clerk"
-    assert body["steps"][0]["taken_on"] == MONDAY.isoformat() and body["steps"][0]["recorded_at"]
+    warning = {"kind": "warning_1", "taken_on": MONDAY.isoformat(), "document_number": "560/12/433.201/2025"}
+    response = client.post(url + "steps/", {**warning, "notes": "Diantar"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["last_step"] == "warning_1" and body["next_steps"] == ["warning_2", "nota_1"]
+    assert body["due_on"] == FIRST_STEP_DUE.isoformat()
+    step = body["steps"][0]
+    assert step["kind"] == "warning_1" and step["recorded_by"] == "clerk" and step["actor"] == "bpjs"
+    assert step["track"] == "bpjs" and "PP 86/2013" in step["legal_basis"] and step["fine_amount"] is None
+    assert step["taken_on"] == MONDAY.isoformat() and step["recorded_at"]
+    assert step["document_number"] == "560/12/433.201/2025"
 
-    twice = client.post(url + "steps/", {"kind": "reminder", "taken_on": REMINDER_DUE.isoformat()}, format="json")
+    twice = client.post(url + "steps/", {**warning, "taken_on": FIRST_STEP_DUE.isoformat()}, format="json")
     assert twice.status_code == 409
 
-    too_early = {"kind": "warning_1", "taken_on": REMINDER_DUE.isoformat(), "document_number": "560/1"}
+    too_early = {"kind": "warning_2", "taken_on": FIRST_STEP_DUE.isoformat(), "document_number": "560/2"}
     response = client.post(url + "steps/", too_early, format="json")
     assert response.status_code == 409 and "taken_on" in response.json()["errors"]
 
-    after = (REMINDER_DUE + dt.timedelta(days=1)).isoformat()
-    response = client.post(url + "steps/", {"kind": "warning_1", "taken_on": after}, format="json")
+    after = (FIRST_STEP_DUE + dt.timedelta(days=1)).isoformat()
+    response = client.post(url + "steps/", {"kind": "warning_2", "taken_on": after}, format="json")
     assert response.status_code == 400 and "document_number" in response.json()["errors"]
 
-    warning = {"kind": "warning_1", "taken_on": after, "document_number": "560/12/433.201/2025", "notes": "Diantar"}
-    response = client.post(url + "steps/", warning, format="json")
+    response = client.post(url + "steps/", {**too_early, "taken_on": after}, format="json")
     assert response.status_code == 201, response.json()
-    assert [s["kind"] for s in response.json()["steps"]] == ["reminder", "warning_1"]
-    assert response.json()["steps"][1]["document_number"] == "560/12/433.201/2025"
+    assert [s["kind"] for s in response.json()["steps"]] == ["warning_1", "warning_2"]
 
     assert not StaleRegion.objects.filter(region_id=VILLAGE).exists()
     closing = {"outcome": "complied", "workers_added": 4, "wages_added": 12_000_000, "notes": "Sudah didaftarkan"}
@@ -525,12 +538,13 @@ def test_a_case_runs_its_escalation_in_order_and_closing_marks_the_village_stale
     body = response.json()
     assert body["state"] == "closed" and body["outcome"] == "complied" and body["workers_added"] == 4
     assert body["closed_on"] == timezone.localdate().isoformat() and body["closed_by"] == "clerk"
-    assert body["actions"] == [] and body["next_step"] is None and body["overdue"] is False
+    assert body["actions"] == [] and body["next_steps"] == [] and body["overdue"] is False
     assert StaleRegion.objects.filter(region_id=VILLAGE).exists()
     employer.refresh_from_db()
     assert employer.bpjs_workers == 10 and employer.status == "compliant"
 
-    assert client.post(url + "steps/", {"kind": "warning_2", "document_number": "x"}, format="json").status_code == 409
+    fine = {"kind": "fine", "document_number": "x", "premiums_owed": 1_000_000, "fine_months": 1}
+    assert client.post(url + "steps/", fine, format="json").status_code == 409
     assert client.post(url + "close/", {"outcome": "complied", "workers_added": 1}, format="json").status_code == 409
 
 
@@ -563,10 +577,14 @@ def test_closing_with_bad_data_is_400_naming_the_field(api_client, clerk, open_c
 @pytest.mark.parametrize(
     "data, field",
     [
-        ({"kind": "fine"}, "kind"),
+        ({"kind": "sanction"}, "kind"),
         ({}, "kind"),
-        ({"kind": "reminder", "taken_on": "2020-01-01"}, "taken_on"),  # before the case was opened
-        ({"kind": "reminder", "taken_on": "besok"}, "taken_on"),
+        ({"kind": "reminder"}, "kind"),  # a step before PP 86/2013's steps were followed
+        ({"kind": "warning_1", "taken_on": "2020-01-01", "document_number": "1"}, "taken_on"),  # before opening
+        ({"kind": "warning_1", "taken_on": "besok"}, "taken_on"),
+        ({"kind": "fine", "document_number": "1", "premiums_owed": 0, "fine_months": 1}, "premiums_owed"),
+        ({"kind": "nota_1", "document_number": "1", "premiums_owed": 1000}, "premiums_owed"),
+        ({"kind": "warning_1", "document_number": "1", "due_on": "2025-04-01"}, "due_on"),  # only a note gives one
     ],
 )
 def test_recording_a_step_with_bad_data_is_400_naming_the_field(api_client, clerk, open_case, data, field):
@@ -620,8 +638,18 @@ def test_officer_reads_cases_of_their_districts_but_may_not_run_them(
     response = client.get(case_url(open_case))
     assert response.status_code == 200 and response.json()["actions"] == []
     assert client.get(case_url(far_case)).status_code == 404
-    assert client.post(case_url(far_case, "steps"), {"kind": "reminder"}, format="json").status_code == 404
-    assert client.post(case_url(open_case, "steps"), {"kind": "reminder"}, format="json").status_code == 403
+    assert (
+        client.post(
+            case_url(far_case, "steps"), {"kind": "warning_1", "document_number": "1"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            case_url(open_case, "steps"), {"kind": "warning_1", "document_number": "1"}, format="json"
+        ).status_code
+        == 403
+    )
     assert client.post(case_url(open_case, "close"), {"outcome": "partly"}, format="json").status_code == 403
     employer_id = open_case.employer_id
     response = client.post(CASES, {"employer": employer_id, "finding": "pds_workers"}, format="json")
@@ -633,7 +661,12 @@ def test_supervisor_reads_cases_and_may_not_run_them(api_client, supervisor, ope
     client = as_user(api_client, supervisor)
     assert ids(client.get(CASES)) == {open_case.pk}
     assert client.get(case_url(open_case)).json()["actions"] == []
-    assert client.post(case_url(open_case, "steps"), {"kind": "reminder"}, format="json").status_code == 403
+    assert (
+        client.post(
+            case_url(open_case, "steps"), {"kind": "warning_1", "document_number": "1"}, format="json"
+        ).status_code
+        == 403
+    )
     assert client.post(case_url(open_case, "close"), {"outcome": "partly"}, format="json").status_code == 403
 
 
@@ -644,7 +677,7 @@ def test_outsider_sees_no_case_of_bangkalan(api_client, outsider, open_case, emp
     assert ids(client.get(f"{CASES}?employer={employer.pk}")) == set()
     for response in (
         client.get(case_url(open_case)),
-        client.post(case_url(open_case, "steps"), {"kind": "reminder"}, format="json"),
+        client.post(case_url(open_case, "steps"), {"kind": "warning_1", "document_number": "1"}, format="json"),
         client.post(case_url(open_case, "close"), {"outcome": "partly"}, format="json"),
         client.post(CASES, {"employer": employer.pk, "finding": "pds_workers"}, format="json"),
     ):
@@ -680,8 +713,10 @@ def test_case_list_has_the_contract_fields(api_client, clerk, open_case):
         "gap_wages": 12_000_000,
         "opened_on": MONDAY.isoformat(),
         "last_step": "",
-        "next_step": "reminder",
-        "due_on": REMINDER_DUE.isoformat(),
+        "next_steps": ["warning_1", "nota_1"],
+        "tracks": row["tracks"],
+        "due_on": FIRST_STEP_DUE.isoformat(),
+        "fine_amount": None,
         "overdue": True,
         "closed_on": None,
         "outcome": "",

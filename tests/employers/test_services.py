@@ -170,7 +170,7 @@ def open_case(clerk, employer, **kwargs):
 def test_opening_a_case_keeps_the_gap_and_sets_the_first_deadline(clerk, employer, holiday):
     case = open_case(clerk, employer)
     assert (case.gap_workers, case.gap_wages) == (4, 12_000_000)
-    assert case.next_step == StepKind.REMINDER
+    assert case.next_steps == [StepKind.WARNING_1, StepKind.NOTA_1]
     assert case.due_on == MONDAY + dt.timedelta(days=15)  # 10 working days, the holiday skipped
 
 
@@ -185,61 +185,21 @@ def test_one_open_case_per_finding(clerk, employer):
         open_case(clerk, employer)
 
 
-def test_escalation_runs_in_order_each_step_once_after_the_deadline(clerk, employer):
-    case = open_case(clerk, employer)
-    with pytest.raises(Conflict, match="cannot come now"):
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=MONDAY, document_number="1")
-
-    reminder = case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
-    assert reminder.due_on == MONDAY + dt.timedelta(days=14)
-    with pytest.raises(Conflict, match="already"):
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
-    # The first warning waits for the reminder's deadline.
-    with pytest.raises(Conflict, match="has until"):
-        case_step_record(
-            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=reminder.due_on, document_number="560/1"
-        )
-    with pytest.raises(ValidationFailed) as caught:
-        case_step_record(
-            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=reminder.due_on + dt.timedelta(days=1)
-        )
-    assert "document_number" in caught.value.details
-
-    day = reminder.due_on + dt.timedelta(days=1)
-    first = case_step_record(
-        actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=day, document_number="560/1"
-    )
-    second = case_step_record(
-        actor=clerk,
-        case_id=case.pk,
-        kind=StepKind.WARNING_2,
-        taken_on=first.due_on + dt.timedelta(days=1),
-        document_number="560/2",
-    )
-    referral = case_step_record(
-        actor=clerk,
-        case_id=case.pk,
-        kind=StepKind.INSPECTOR,
-        taken_on=second.due_on + dt.timedelta(days=1),
-        document_number="560/3",
-    )
-    assert referral.due_on is None
-    case_step_record(
-        actor=clerk, case_id=case.pk, kind=StepKind.SANCTION, taken_on=referral.taken_on, document_number="560/4"
-    )
-    case.refresh_from_db()
-    assert case.last_step == StepKind.SANCTION and case.next_step is None and case.due_on is None
-    assert [s.kind for s in case.steps.all()] == ["reminder", "warning_1", "warning_2", "inspector", "sanction"]
-    assert AuditEvent.objects.filter(target_id=str(case.pk), action__startswith="case.step.").count() == 5
-
-
 def test_a_step_cannot_be_dated_in_the_future_or_before_the_case(clerk, employer):
     case = open_case(clerk, employer)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(ValidationFailed):
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=tomorrow)
+        case_step_record(
+            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=tomorrow, document_number="560/1"
+        )
     with pytest.raises(ValidationFailed):
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY - dt.timedelta(days=1))
+        case_step_record(
+            actor=clerk,
+            case_id=case.pk,
+            kind=StepKind.WARNING_1,
+            taken_on=MONDAY - dt.timedelta(days=1),
+            document_number="560/1",
+        )
 
 
 def test_only_the_labour_office_runs_cases(officer, supervisor, clerk, employer):
@@ -248,7 +208,9 @@ def test_only_the_labour_office_runs_cases(officer, supervisor, clerk, employer)
             open_case(user, employer)
     case = open_case(clerk, employer)
     with pytest.raises(PermissionDenied):
-        case_step_record(actor=officer, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+        case_step_record(
+            actor=officer, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=MONDAY, document_number="560/1"
+        )
 
 
 def test_closing_with_workers_added_updates_the_figures_and_marks_coverage_stale(clerk, employer):
@@ -264,7 +226,9 @@ def test_closing_with_workers_added_updates_the_figures_and_marks_coverage_stale
     assert employer.bpjs_as_of == MONDAY and f"#{case.pk}" in employer.bpjs_source
     assert StaleRegion.objects.filter(region_id=employer.village_id).exists()
     with pytest.raises(Conflict):
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+        case_step_record(
+            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=MONDAY, document_number="560/1"
+        )
     with pytest.raises(Conflict):
         case_close(actor=clerk, case_id=case.pk, outcome="complied", workers_added=1)
 
@@ -423,7 +387,7 @@ def test_a_pds_wages_case_complied_in_full_needs_wages_added(clerk, make_employe
 def test_a_case_cannot_be_closed_before_its_last_step(clerk, employer):
     case = open_case(clerk, employer)
     step_day = MONDAY + dt.timedelta(days=7)
-    case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=step_day)
+    case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=step_day, document_number="560/1")
     with pytest.raises(ValidationFailed) as caught:
         close(clerk, case, outcome="partly", closed_on=step_day - dt.timedelta(days=1))
     assert caught.value.details == {"closed_on": "The case cannot be closed before its last step (10-03-2025)."}
@@ -442,7 +406,9 @@ def test_a_case_cannot_be_opened_stepped_or_closed_before_2013(clerk, employer):
     assert caught.value.details == {"opened_on": EARLIEST}
     case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=dt.date(2013, 1, 1))
     with pytest.raises(ValidationFailed) as caught:
-        case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=ANCIENT)
+        case_step_record(
+            actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=ANCIENT, document_number="560/1"
+        )
     assert caught.value.details == {"taken_on": EARLIEST}
     with pytest.raises(ValidationFailed) as caught:
         close(clerk, case, outcome="partly", closed_on=dt.date(2012, 12, 31))

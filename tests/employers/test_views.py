@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from enrollment.models import CaseState, CaseStep, ComplianceCase, ComplianceStatus, Employer, Finding, StepKind
 from enrollment.services import case_close, case_open, case_step_record
@@ -24,8 +25,8 @@ LIST = reverse("enrollment:employer-list")
 COMPLIANCE = reverse("enrollment:compliance-list")
 NEW = reverse("enrollment:employer-create")
 IMPORT = reverse("enrollment:employer-import")
-# The reminder of a case opened on MONDAY gives the employer 10 working days: until Monday 17 March.
-REMINDER_DEADLINE = MONDAY + dt.timedelta(days=14)
+# BPJS's written warning I given on MONDAY gives the employer 10 working days: until Monday 17 March.
+WARNING_DEADLINE = MONDAY + dt.timedelta(days=14)
 
 
 def detail_url(employer):
@@ -67,9 +68,9 @@ def iso(day: dt.date) -> str:
 
 @pytest.fixture
 def open_case(clerk, employer):
-    """A PDS-workers case opened on MONDAY, its reminder given the same day."""
+    """A PDS-workers case opened on MONDAY, BPJS's written warning I given the same day."""
     case = case_open(actor=clerk, employer_id=employer.pk, finding=Finding.PDS_WORKERS, opened_on=MONDAY)
-    case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.REMINDER, taken_on=MONDAY)
+    case_step_record(actor=clerk, case_id=case.pk, kind=StepKind.WARNING_1, taken_on=MONDAY, document_number="560/1")
     return ComplianceCase.objects.get(pk=case.pk)
 
 
@@ -108,7 +109,10 @@ def test_the_pages_render_in_english(client, clerk, open_case, in_english):  # n
     assert "4 reported workers are not registered (Rp12,000,000 of wages a month)." in page
     assert "Employers" in client.get(LIST).content.decode()
     case_page = client.get(case_url(open_case)).content.decode()
-    assert "Record the next step: first written warning" in case_page
+    # Only the next step of each track is offered, with who acts at it.
+    assert "Record the next step: written warning II (BPJS Ketenagakerjaan)" in case_page
+    assert "Record the next step: inspection note I (labour inspectors)" in case_page
+    assert 'name="kind" value="fine"' not in case_page and 'name="kind" value="nota_2"' not in case_page
 
 
 def test_nav_links_to_employers_for_all_and_to_cases_for_the_labour_office(client, officer, clerk):
@@ -132,12 +136,12 @@ def test_an_outsider_gets_404_on_every_page_of_a_bangkalan_employer(client, outs
     posts = [
         (edit_url(employer), {"name": "Taken over"}),
         (open_url(employer), {"finding": Finding.PDS_WORKERS}),
-        (step_url(open_case), {"kind": StepKind.WARNING_1, "taken_on": iso(REMINDER_DEADLINE + dt.timedelta(days=1))}),
+        (step_url(open_case), {"kind": StepKind.WARNING_2, "taken_on": iso(WARNING_DEADLINE + dt.timedelta(days=1))}),
         (close_url(open_case), {"outcome": "complied", "workers_added": "4", "wages_added": "0"}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 404, url
-    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.REMINDER
+    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.WARNING_1
     assert Employer.objects.get(pk=employer.pk).name == "CV Sumber Rejeki"
 
 
@@ -167,12 +171,12 @@ def test_only_the_labour_office_gets_the_write_pages_and_buttons(client, officer
         assert client.get(IMPORT).status_code == 403
         assert client.get(edit_url(employer)).status_code == 403
         assert client.post(open_url(employer), {"finding": Finding.PDS_WORKERS}).status_code == 403
-        later = iso(REMINDER_DEADLINE + dt.timedelta(days=1))
-        data = {"kind": StepKind.WARNING_1, "taken_on": later, "document_number": "560/1"}
+        later = iso(WARNING_DEADLINE + dt.timedelta(days=1))
+        data = {"kind": StepKind.WARNING_2, "taken_on": later, "document_number": "560/2"}
         assert client.post(step_url(open_case), data).status_code == 403
         case_page = client.get(case_url(open_case)).content.decode()
         assert step_url(open_case) not in case_page and close_url(open_case) not in case_page
-    assert not CaseStep.objects.filter(kind=StepKind.WARNING_1).exists()
+    assert not CaseStep.objects.filter(kind=StepKind.WARNING_2).exists()
 
 
 # --- The employer list ----------------------------------------------------------------------------
@@ -457,7 +461,7 @@ def test_the_work_list_puts_overdue_cases_first_with_their_working_days_late(
     sections = {s["key"]: s for s in response.context["sections"]}
     assert [c.pk for c in sections["overdue"]["cases"]] == [open_case.pk]
     late = sections["overdue"]["cases"][0].days_late
-    assert late > 100  # the reminder's deadline was in March 2025
+    assert late > 100  # warning I's deadline was in March 2025
     assert [c.employer.name for c in sections["open"]["cases"]] == ["PT Baru Dibuka"]
     page = response.content.decode()
     assert page.index("CV Sumber Rejeki") < page.index("PT Baru Dibuka")
@@ -497,17 +501,18 @@ def test_a_full_case_journey_through_the_pages(client, clerk, employer):
     case = ComplianceCase.objects.get(employer=employer)
     assert response.status_code == 302 and response.url == case_url(case)
     page = client.get(case_url(case)).content.decode()
-    assert 'name="kind" value="reminder"' in page
+    assert 'name="kind" value="warning_1"' in page and 'name="kind" value="nota_1"' in page
 
-    response = client.post(step_url(case), {"kind": "reminder", "taken_on": iso(MONDAY), "notes": "Kunjungan"})
+    data = {"kind": "warning_1", "taken_on": iso(MONDAY), "document_number": "560/11/2025", "notes": "Teguran"}
+    response = client.post(step_url(case), data)
     assert response.status_code == 302
-    after = iso(REMINDER_DEADLINE + dt.timedelta(days=1))
-    response = client.post(step_url(case), {"kind": "warning_1", "taken_on": after, "document_number": "560/12/2025"})
+    after = iso(WARNING_DEADLINE + dt.timedelta(days=1))
+    response = client.post(step_url(case), {"kind": "warning_2", "taken_on": after, "document_number": "560/12/2025"})
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.last_step == StepKind.WARNING_1
+    assert case.last_step == case.bpjs_step == StepKind.WARNING_2
     page = client.get(case_url(case)).content.decode()
-    assert "560/12/2025" in page and 'name="kind" value="warning_2"' in page
+    assert "560/12/2025" in page and 'name="kind" value="fine"' in page  # warning II's deadline has passed
 
     data = {"outcome": "complied", "workers_added": "4", "wages_added": "12.000.000", "closed_on": after}
     response = client.post(close_url(case), data)
@@ -520,38 +525,41 @@ def test_a_full_case_journey_through_the_pages(client, clerk, employer):
     page = client.get(case_url(case)).content.decode()
     assert step_url(case) not in page and close_url(case) not in page
     history = page[page.index('id="history-title"') :]
-    assert history.count("list-group-item") == 4  # opened, reminder, first warning, closed
+    assert history.count("list-group-item") == 4  # opened, warning I, warning II, closed
 
 
 def test_a_step_out_of_order_is_refused_with_the_reason(client, clerk, open_case, in_english):  # noqa: F811
     client.force_login(clerk)
-    later = iso(REMINDER_DEADLINE + dt.timedelta(days=1))
-    response = client.post(step_url(open_case), {"kind": "warning_2", "taken_on": later, "document_number": "1"})
+    later = iso(WARNING_DEADLINE + dt.timedelta(days=1))
+    data = {"kind": "fine", "taken_on": later, "document_number": "1", "premiums_owed": "1000000", "fine_months": "1"}
+    response = client.post(step_url(open_case), data)
     assert response.status_code == 200
-    reason = "second written warning cannot come now: the next step of this case is first written warning."
+    reason = (
+        "fine cannot come now: the next step of BPJS Ketenagakerjaan's sanctions (PP 86/2013) is written warning II."
+    )
     assert reason in messages_of(response)[0]
-    assert reason in response.content.decode()
-    assert not CaseStep.objects.filter(case=open_case, kind=StepKind.WARNING_2).exists()
+    assert escape(reason) in response.content.decode()
+    assert not CaseStep.objects.filter(case=open_case, kind=StepKind.FINE).exists()
 
 
 def test_a_warning_before_the_employers_deadline_is_refused_on_the_date_field(client, clerk, open_case):
     client.force_login(clerk)
     early = iso(MONDAY + dt.timedelta(days=7))
-    response = client.post(step_url(open_case), {"kind": "warning_1", "taken_on": early, "document_number": "560/1"})
+    response = client.post(step_url(open_case), {"kind": "warning_2", "taken_on": early, "document_number": "560/2"})
     assert response.status_code == 200
     form = response.context["step_form"]
     assert "17-03-2025" in form.errors["taken_on"][0]
     assert "is-invalid" in response.content.decode()
-    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.REMINDER
+    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.WARNING_1
 
 
 def test_a_written_warning_without_its_letter_number_is_refused_on_the_field(client, clerk, open_case):
     client.force_login(clerk)
-    later = iso(REMINDER_DEADLINE + dt.timedelta(days=1))
-    response = client.post(step_url(open_case), {"kind": "warning_1", "taken_on": later, "document_number": ""})
+    later = iso(WARNING_DEADLINE + dt.timedelta(days=1))
+    response = client.post(step_url(open_case), {"kind": "warning_2", "taken_on": later, "document_number": ""})
     assert response.status_code == 200
     assert response.context["step_form"].errors["document_number"]
-    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.REMINDER
+    assert ComplianceCase.objects.get(pk=open_case.pk).last_step == StepKind.WARNING_1
 
 
 def test_closing_with_bad_figures_shows_the_errors_on_the_close_form(client, clerk, open_case):
@@ -574,7 +582,7 @@ def test_a_deadline_passed_with_no_working_day_since_is_overdue_not_today(client
     # Yesterday's deadline, and today is off (a weekend or a holiday): no working day has passed,
     # but the employer's deadline has, so the case is overdue on the list and on its page.
     today = timezone.localdate()
-    Holiday.objects.update_or_create(date=today, defaults={"name": "Libur uji", "observed": True})
+    Holiday.objects.update_or_create(date=today, region=None, defaults={"name": "Libur uji", "observed": True})
     ComplianceCase.objects.filter(pk=open_case.pk).update(due_on=today - dt.timedelta(days=1))
     client.force_login(clerk)
     response = client.get(COMPLIANCE)
@@ -593,7 +601,7 @@ def test_the_pages_refuse_dates_before_2013_on_their_fields(client, clerk, open_
     closing = {"outcome": "partly", "workers_added": "0", "wages_added": "0", "closed_on": "0001-01-01"}
     response = client.post(close_url(open_case), closing)
     assert response.status_code == 200 and response.context["close_form"].errors["closed_on"] == earliest
-    step = {"kind": "warning_1", "taken_on": "0001-01-01", "document_number": "560/1"}
+    step = {"kind": "warning_2", "taken_on": "0001-01-01", "document_number": "560/2"}
     response = client.post(step_url(open_case), step)
     assert response.status_code == 200 and response.context["step_form"].errors["taken_on"] == earliest
     employer = open_case.employer
@@ -602,7 +610,7 @@ def test_the_pages_refuse_dates_before_2013_on_their_fields(client, clerk, open_
     response = client.post(edit_url(employer), {**data, "reported_as_of": "1015-06-30"})
     assert response.status_code == 200 and response.context["form"].errors["reported_as_of"] == earliest
     open_case.refresh_from_db()
-    assert open_case.state == CaseState.OPEN and open_case.last_step == StepKind.REMINDER
+    assert open_case.state == CaseState.OPEN and open_case.last_step == StepKind.WARNING_1
 
 
 def test_the_close_form_registers_the_programmes_the_employer_added(client, clerk, make_employer, in_english):  # noqa: F811
