@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from enrollment.models import CaseStep, ComplianceCase, Finding, StepActor, StepKind
 from enrollment.selectors import fine_for
 from enrollment.services import case_open, case_step_record
-from tests.employers.conftest import BADUNG_VILLAGE, MONDAY
+from tests.employers.conftest import MONDAY
 from tests.outreach.conftest import in_english  # noqa: F401
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import Holiday, HolidayYear, Region
@@ -278,8 +278,3 @@ def test_an_outsider_gets_404_on_the_case_its_steps_and_its_page(api_client, cli
     assert client.get(reverse("enrollment:case-detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("enrollment:case-step", args=[case.pk]), data).status_code == 404
     assert not ComplianceCase.objects.get(pk=case.pk).last_step
-
-
-def test_a_badung_village_is_in_bali(db):
-    # The outsider's employer (conftest) sits in Badung, whose holidays are Bali's.
-    assert BADUNG_VILLAGE.startswith("51.03.")
