@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ucj.context_processors.ucj",
+                "ucj.todo.context_processors.navigation",
             ],
         },
     },

@@ -37,7 +37,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("ucj.todo.urls")),  # home: the user's to-do list; /todo/count/
     path("regions/", views.region_index, name="region-index"),
     path("regions/<region:code>/", views.region_detail, name="region-detail"),
     path("", include("enrollment.urls")),

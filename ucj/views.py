@@ -1,5 +1,6 @@
-"""Pages of the core: home per role and the region browser. Every page needs a login (the
-LoginRequiredMiddleware denies by default) and reads regions through `ucj.scope`."""
+"""Pages of the core: the region browser (the home page reads every app: it is ucj/todo). Every
+page needs a login (the LoginRequiredMiddleware denies by default) and reads regions through
+`ucj.scope`."""
 
 import sys
 
@@ -13,21 +14,7 @@ from django.utils.translation import gettext as _
 from ucj import scope, selectors
 from ucj.coverage import selectors as coverage_selectors
 from ucj.forms import RegionSearchForm
-from ucj.models import Region, Role, WorkerHeartbeat
-
-
-def home(request):
-    user = request.user
-    roles = scope.roles_of(user)
-    context = {
-        "roles": [Role(r) for r in Role.values if r in roles],
-        "root_regions": selectors.user_root_regions(user=user),
-    }
-    if Role.ADMIN in roles:
-        counts = selectors.region_counts()
-        context["region_counts"] = [(Region.Level(level).label, counts.get(level, 0)) for level in Region.Level.values]
-        context["heartbeats"] = WorkerHeartbeat.objects.order_by("-last_seen")[:10]
-    return render(request, "ucj/home.html", context)
+from ucj.models import Region
 
 
 def region_index(request):
