@@ -9,6 +9,7 @@ Idempotent."""
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
@@ -30,6 +31,7 @@ JAWA_TIMUR = "35"
 DEMO_PROVINCES = ["35", "51", "17"]  # Jawa Timur (Bangkalan, Pamekasan), Bali, Bengkulu
 OFFICER_DISTRICTS = ["35.26.01", "35.26.02", "35.26.03"]  # Bangkalan, Socah, Burneh
 DEMO_PASSWORD = "ucj-demo-2025"
+UNASSIGNED_USER = "petugas_baru"
 
 SRC_BANGKALAN = "BPJS Ketenagakerjaan (Ketua Dewan Pengawas) in beritadata.id, 14 March 2025"
 SRC_BALI = "BPJamsostek Kanwil Banuspa in ANTARA, 30 April 2025 (figures as of 31 March 2025)"
@@ -93,6 +95,15 @@ def seed(*, password: str = DEMO_PASSWORD, log=print) -> None:
     log(f"Demo users (password: {password}):")
     for username, role, regions in users():
         log(f"  {username:<11} {Role(role).label:<15} {', '.join(regions)}")
+    # An account opened for a new officer and not yet given a region: what the administrator's
+    # to-do list asks them to settle. It cannot log in (no password) until it is.
+    newcomer, created = get_user_model().objects.get_or_create(
+        username=UNASSIGNED_USER, defaults={"first_name": "Petugas", "last_name": "Baru (Kwanyar)"}
+    )
+    if created:
+        newcomer.set_unusable_password()
+        newcomer.save(update_fields=["password"])
+        log(f"  {UNASSIGNED_USER:<11} (no role or region yet: for the administrator to assign)")
 
 
 def _split(total: int, weights: list[float]) -> list[int]:
