@@ -220,6 +220,7 @@ def test_the_clerks_home_lists_every_item_of_the_labour_office(client, clerk, wo
         assert link in item(todo, key), key
     assert count_of(todo, "to-verify") == 1 and count_of(todo, "cases-overdue") == 1
     assert count_of(todo, "renewals") == 3  # three members, one batch
+    assert "more" not in item(todo, "renewals")  # rows are batches: no "and 2 more" people
     # Four eyes: the clerk verified the other batch, so it does not wait for the clerk's approval.
     assert 'id="todo-to-approve"' not in todo
     assert 'id="todo-follow-ups"' not in todo

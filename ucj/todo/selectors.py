@@ -67,7 +67,7 @@ class Item:
 
     @property
     def more(self) -> int:
-        return max(self.count - len(self.rows), 0)
+        return max((self.count if self.tasks is None else self.tasks) - len(self.rows), 0)
 
 
 @dataclass
