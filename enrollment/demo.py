@@ -190,6 +190,9 @@ def _seed_batches(*, log) -> None:
     positions = ["Kepala Desa", "Sekretaris Desa", "Kaur Keuangan", "Kaur Umum", "Kaur Perencanaan",
                  "Kasi Pemerintahan", "Kasi Kesejahteraan", "Kasi Pelayanan", "Kepala Dusun",
                  "Kepala Dusun"]  # fmt: skip
+    # Their siltap at the floors of PP 11/2019 Pasal 81 (120 %, 110 % and 100 % of a civil servant's
+    # basic pay of grade II/a): the premiums are on each one's pay, as wage earners (PU).
+    siltap = {"Kepala Desa": "Rp 2.426.640", "Sekretaris Desa": "Rp 2.224.420"}
     rows = people.rows([officials_village], len(positions), jobs=["Perangkat Desa"])
     officials = services.batch_create(
         actor=officer,
@@ -199,7 +202,10 @@ def _seed_batches(*, log) -> None:
             decree_number=f"{MARK} 141/07/KPTS/{year}", title="Perangkat desa (APBDes)", area_code=officials_village,
         ),
     )  # fmt: skip
-    content = _csv([[*r, p] for r, p in zip(rows, positions, strict=True)], header=HEADERS + ";JABATAN")
+    content = _csv(
+        [[*r, p, siltap.get(p, "Rp 2.022.200")] for r, p in zip(rows, positions, strict=True)],
+        header=HEADERS + ";JABATAN;SILTAP",
+    )
     job = services.import_create(actor=officer, batch_id=officials.pk, filename="perangkat-desa.csv", content=content)
     services.import_run(job_id=job.pk)
     advance(officials, services.batch_submit, services.batch_verify, services.batch_approve)

@@ -63,12 +63,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def restore_base_data():
-    """What a transactional flush removes and the tests rely on: the base regions and the premium
-    rates that a data migration wrote."""
+    """What a transactional flush removes and the tests rely on: the base regions, and the premium
+    rates and declared income levels that data migrations wrote (0010 restates 0002's BPU rates
+    with their scheme, beside the PU rates, the JP wage caps and the BPU income levels)."""
     if not Region.objects.filter(code=BANGKALAN).exists():
         load_base_regions()
     mark_holiday_years_loaded()
-    import_module("enrollment.migrations.0002_premium_rates_pp_44_2015").add_rates(django_apps, None)
+    import_module("enrollment.migrations.0010_pu_premiums_income_levels_paid_from").add_rates(django_apps, None)
 
 
 @pytest.fixture

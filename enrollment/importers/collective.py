@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django.db import connection
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from lokal import parse_nik
 from lokal.provinces import PROVINCES
@@ -76,11 +77,15 @@ MEMBER_HEADERS = {
     ),
     "kk": ("kk", "no kk", "nomor kk", "family card", "nomor kartu keluarga"),
     "position": ("position", "jabatan"),
+    # Village officials' fixed monthly pay (siltap plus fixed allowances), what their premium is on.
+    "wage": ("wage", "siltap", "penghasilan tetap"),
 }
 MEMBER_REQUIRED = ["nik", "name", "sex", "birth_date", "village_code"]
 ACTIVATION_HEADERS = {
     "nik": MEMBER_HEADERS["nik"],
     "kpj": ("kpj", "no kpj", "nomor kpj", "card number", "no kartu", "nomor kartu", "nomor peserta"),
+    # Optional: whether BPJS already had the person (baru / sudah terdaftar).
+    "status": ("status", "status peserta", "status kepesertaan"),
 }
 
 POSITION_WORDS = [
@@ -194,6 +199,21 @@ def phone_cell(value) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Far above any village official's pay; a larger figure is a typing mistake.
+MAX_WAGE = 100_000_000
+
+
+def wage_cell(value) -> int | None:
+    """Rupiah written as 2.500.000, Rp 2.500.000, Rp2,500,000 or 2500000 (or an Excel number);
+    None for an empty cell."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:2].casefold() == "rp":
+            text = text[2:].lstrip(" .")
+        value = text
+    return sheets.int_cell(value)
+
+
 def village_code_cell(value) -> str:
     text = text_cell(value).replace(" ", "")
     if re.fullmatch(r"\d{10}", text):
@@ -224,6 +244,8 @@ class MemberRow:
     # A person on record enrolled from another village: the village they lived in until now (the
     # writer moves their domicile to `village_code`, with an audit entry).
     moves_from: str = ""
+    # A village official's fixed monthly pay in rupiah (None in other batches).
+    wage: int | None = None
 
     def error(self, column: str, message: str) -> None:
         self.errors.append({"row": self.row, "column": column, "message": str(message)})
@@ -280,8 +302,17 @@ def _full_member_row(number: int, cells: list, readers: list, officials: bool, c
                 r.error("position", _("Unknown position %(value)s.") % {"value": r.position[:40]})
             else:
                 r.position = position
+        if r.wage is None and not _has_error(r, "wage"):
+            r.error("wage", _("Give the official's fixed monthly pay (SILTAP) in rupiah, e.g. 2.500.000."))
+        elif r.wage is not None and not 0 < r.wage <= MAX_WAGE:
+            r.error(
+                "wage",
+                _("The fixed monthly pay must be more than 0 and at most %(max)s rupiah.")
+                % {"max": number_format(MAX_WAGE, force_grouping=True)},
+            )
     else:
         r.position = ""
+        r.wage = None
     if r.nik:
         _check_nik(r, century)
     return r
@@ -401,6 +432,7 @@ def _member_readers() -> list[tuple[str, object]]:
         ("phone", phone),
         ("kk", kk),
         ("position", text(MAX_CELL_CHARS)),
+        ("wage", wage_cell),
     ]
 
 
@@ -713,10 +745,30 @@ def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered:
 # --- BPJS confirmation ----------------------------------------------------------------------------
 
 
-def parse_confirmation(sheet: Sheet) -> tuple[dict[str, tuple[int, str]], list[dict]]:
-    """NIK → (row, KPJ) from BPJS's confirmation, and the lines that cannot be used."""
-    confirmations: dict[str, tuple[int, str]] = {}
+# BPJS's word for a person it already had as an active participant (e.g. a BPU member paying for
+# themself), and for one it registered for this batch. Normalised: lower case, "_" as a space.
+STATUS_WORDS = {
+    **dict.fromkeys(["baru", "new", "peserta baru"], False),
+    **dict.fromkeys(["sudah terdaftar", "already registered", "terdaftar", "sudah aktif", "lama"], True),
+}
+
+
+def status_cell(value) -> bool:
+    """True for a person BPJS already had, False for a new one (or an empty cell)."""
+    text = " ".join(text_cell(value).casefold().replace("_", " ").split())
+    if not text:
+        return False
+    if text not in STATUS_WORDS:
+        raise CellError(_("Write baru (new) or sudah terdaftar (already registered)."))
+    return STATUS_WORDS[text]
+
+
+def parse_confirmation(sheet: Sheet) -> tuple[dict[str, tuple[int, str, bool]], list[dict]]:
+    """NIK → (row, KPJ, already registered) from BPJS's confirmation, and the lines that cannot be
+    used. The optional `status` column says whether BPJS already had the person."""
+    confirmations: dict[str, tuple[int, str, bool]] = {}
     errors: list[dict] = []
+    status_index = sheet.columns.get("status")
     for number, cells in sheet.rows:
         try:
             nik = digits_cell(cell(cells, sheet.columns["nik"]), length=16, label="NIK")
@@ -744,7 +796,12 @@ def parse_confirmation(sheet: Sheet) -> tuple[dict[str, tuple[int, str]], list[d
                 }
             )
             continue
-        confirmations[nik] = (number, kpj)
+        try:
+            already = status_cell(cell(cells, status_index)) if status_index is not None else False
+        except CellError as exc:
+            errors.append({"row": number, "column": "status", "message": str(exc)})
+            continue
+        confirmations[nik] = (number, kpj, already)
     return confirmations, errors
 
 
@@ -765,10 +822,17 @@ EXPORT_COLUMNS = [
     ("monthly_premium", "IURAN PER BULAN"),
     ("kpj", "KPJ"),
 ]
+# Village officials' lists carry each one's fixed monthly pay, which their premium is on.
+OFFICIALS_EXPORT_COLUMNS = [*EXPORT_COLUMNS[:-2], ("wage", "SILTAP"), *EXPORT_COLUMNS[-2:]]
+
+
+def export_columns(batch: EnrollmentBatch) -> list[tuple[str, str]]:
+    return OFFICIALS_EXPORT_COLUMNS if batch.is_officials else EXPORT_COLUMNS
 
 
 def export_rows(batch: EnrollmentBatch) -> Iterator[list]:
     programmes = "+".join(p.upper() for p in batch.programmes)
+    officials = batch.is_officials
     members = (
         batch.members.exclude(state=MemberState.REJECTED)
         .select_related("participant__village")
@@ -788,22 +852,23 @@ def export_rows(batch: EnrollmentBatch) -> Iterator[list]:
             programmes,
             batch.period_start.strftime("%d/%m/%Y"),
             batch.period_end.strftime("%d/%m/%Y"),
-            batch.monthly_premium,
+            *([m.wage] if officials else []),
+            m.monthly_premium if officials else batch.monthly_premium,
             p.kpj,
         ]
 
 
 def export_csv(batch: EnrollmentBatch) -> bytes:
     # The BOM csv_bytes writes makes Excel read UTF-8 names correctly.
-    return csv_bytes(itertools.chain([[title for _key, title in EXPORT_COLUMNS]], export_rows(batch)))
+    return csv_bytes(itertools.chain([[title for _key, title in export_columns(batch)]], export_rows(batch)))
 
 
 def export_xlsx(batch: EnrollmentBatch) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=f"Batch {batch.pk}")
-    sheet.append([title for _key, title in EXPORT_COLUMNS])
+    sheet.append([title for _key, title in export_columns(batch)])
     for row in export_rows(batch):
-        # Everything as text except the premium: NIKs must keep all 16 digits.
+        # Everything as text except the pay and the premium: NIKs must keep all 16 digits.
         sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     workbook.save(out)

@@ -72,32 +72,88 @@ class Programme(models.TextChoices):
     JKK = "jkk", _("JKK (work accident)")
     JKM = "jkm", _("JKM (death benefit)")
     JHT = "jht", _("JHT (old-age savings)")
+    JP = "jp", _("JP (pension)")
 
 
 DEFAULT_PROGRAMMES = [Programme.JKK.value, Programme.JKM.value]
 
 
-class PremiumRate(TimeStamped):
-    """A programme's monthly premium for non-wage (BPU) participants from a date on: a percentage
-    of the declared income plus a flat amount. PP 44/2015: JKK 1 %, JKM Rp6,800, JHT 2 %. Rates
-    are data: a new regulation is a new row with a later `valid_from`, not a code change."""
+class Scheme(models.TextChoices):
+    """How a participant's premium is reckoned: non-wage participants (BPU) on a declared income
+    level, wage earners (PU) on their monthly wage."""
 
+    BPU = "bpu", _("non-wage (BPU): on the declared income")
+    PU = "pu", _("wage earner (PU): on the monthly wage")
+
+
+class RiskClass(models.TextChoices):
+    """JKK risk classes of wage earners' work (PP 44/2015, Lampiran I)."""
+
+    VERY_LOW = "very_low", _("very low risk")
+    LOW = "low", _("low risk")
+    MEDIUM = "medium", _("medium risk")
+    HIGH = "high", _("high risk")
+    VERY_HIGH = "very_high", _("very high risk")
+
+
+# Village administration is government work of the lowest risk class: village officials are paid
+# like non-ASN government workers, JKK 0.24 % (PP 44/2015 as amended by PP 82/2019).
+VILLAGE_RISK_CLASS = RiskClass.VERY_LOW
+
+
+class PremiumRate(TimeStamped):
+    """A programme's monthly premium under one scheme from a date on: a percentage of the declared
+    income (BPU) or of the wage (PU) plus a flat amount. BPU (PP 44/2015): JKK 1 %, JKM Rp6,800,
+    JHT 2 %. PU: JKK by risk class (0.24 % to 1.74 %), JKM 0.30 %, JHT 5.7 %, JP 3 % of the wage up
+    to `wage_cap`, which BPJS raises every year (a new row each time). Rates are data: a new
+    regulation is a new row with a later `valid_from`, not a code change. A month is costed at the
+    rates valid on its first day."""
+
+    scheme = models.CharField(_("scheme"), max_length=3, choices=Scheme.choices, default=Scheme.BPU)
     programme = models.CharField(_("programme"), max_length=3, choices=Programme.choices)
+    # PU's JKK only: the rate of one risk class. Empty for every other rate.
+    risk_class = models.CharField(_("risk class"), max_length=10, choices=RiskClass.choices, blank=True)
     valid_from = models.DateField(_("valid from"))
     percent_of_income = models.DecimalField(_("percent of declared income"), max_digits=5, decimal_places=2, default=0)
     flat_amount = models.PositiveIntegerField(_("flat amount (Rp)"), default=0)
+    # PU's JP only: the highest monthly wage the percentage applies to (PP 45/2015 Pasal 29).
+    wage_cap = models.PositiveBigIntegerField(_("wage cap (Rp)"), null=True, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=200)
 
     class Meta:
         verbose_name = _("premium rate")
         verbose_name_plural = _("premium rates")
-        ordering = ["programme", "-valid_from"]
+        ordering = ["scheme", "programme", "risk_class", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "valid_from"], name="premium_rate_unique_per_date"),
+            models.UniqueConstraint(
+                fields=["scheme", "programme", "risk_class", "valid_from"], name="premium_rate_unique_per_date"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_programme_display()} {self.percent_of_income}% + Rp{self.flat_amount} ({self.valid_from})"
+        rate = f"{self.percent_of_income}% + Rp{self.flat_amount}"
+        return f"{self.scheme.upper()} {self.get_programme_display()} {rate} ({self.valid_from})"
+
+
+class IncomeLevel(TimeStamped):
+    """One of the declared monthly incomes a non-wage (BPU) participant may choose, from a date on
+    (PP 44/2015, Lampiran II): the levels valid on a day are the rows of the latest `valid_from`
+    up to it. The lowest is Rp1,000,000."""
+
+    valid_from = models.DateField(_("valid from"))
+    amount = models.PositiveIntegerField(_("declared monthly income (Rp)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+
+    class Meta:
+        verbose_name = _("declared income level")
+        verbose_name_plural = _("declared income levels")
+        ordering = ["-valid_from", "amount"]
+        constraints = [
+            models.UniqueConstraint(fields=["valid_from", "amount"], name="income_level_unique_per_date"),
+        ]
+
+    def __str__(self):
+        return f"Rp{self.amount} ({self.valid_from})"
 
 
 class FundingSource(models.TextChoices):
@@ -236,6 +292,10 @@ class EnrollmentBatch(TimeStamped):
     # month of cancellation (premiums are paid monthly in advance, so that month is paid). Null
     # while the whole period is paid, and for a batch cancelled before activation (nothing paid).
     paid_until = models.DateField(_("paid until"), null=True, blank=True)
+    # The first day of the first month paid when the batch was activated after its period began:
+    # BPJS does not backdate protection, so the months before the activation month are released.
+    # Null when the whole period from its start is paid (activated in time, or not yet active).
+    paid_from = models.DateField(_("paid from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrollment batch")
@@ -260,11 +320,25 @@ class EnrollmentBatch(TimeStamped):
         return months_between(self.period_start, self.period_end)
 
     @property
+    def paid_start(self):
+        """The first day paid: the period's start, or the activation month's first day when the
+        batch was activated later (`paid_from`)."""
+        return self.period_start if self.paid_from is None else max(self.paid_from, self.period_start)
+
+    @property
+    def paid_end(self):
+        """The last day paid: the period's end, or `paid_until` when an active batch was cancelled."""
+        return self.period_end if self.paid_until is None else min(self.paid_until, self.period_end)
+
+    @property
     def paid_months(self) -> int:
-        """The months the batch costs: the whole period, or from its start through `paid_until`
-        (none when it was cancelled before the period began)."""
-        end = self.period_end if self.paid_until is None else min(self.paid_until, self.period_end)
-        return max(months_between(self.period_start, end), 0)
+        """The months the batch costs: from its start (or the activation month, `paid_from`)
+        through its end (or `paid_until`); none when it was cancelled before they began."""
+        return max(months_between(self.paid_start, self.paid_end), 0)
+
+    @property
+    def is_officials(self) -> bool:
+        return self.kind == BatchKind.VILLAGE_OFFICIALS
 
     @property
     def is_open(self) -> bool:
@@ -326,6 +400,16 @@ class BatchMember(TimeStamped):
     # the count of any past day never changes.
     covered_from = models.DateField(_("covered from"), null=True, blank=True)
     covered_until = models.DateField(_("covered until"), null=True, blank=True)
+    # Village officials (PU): their fixed monthly pay (siltap plus fixed allowances) and the premium
+    # it costs a month at the rates of the period's first month. Null for vulnerable workers, whose
+    # premium is the batch's (`EnrollmentBatch.monthly_premium`, on the declared income).
+    wage = models.PositiveBigIntegerField(_("fixed monthly pay (Rp)"), null=True, blank=True)
+    monthly_premium = models.PositiveIntegerField(_("monthly premium (Rp)"), null=True, blank=True)
+    # BPJS's confirmation said this person was already an active participant (e.g. a BPU member
+    # paying for themself): recorded with their KPJ, but BPJS's own count already holds them, so
+    # they do not add to UCJ's change since that count (the coverage selectors leave them out).
+    # A database default too: the member import's COPY leaves the column out.
+    already_registered = models.BooleanField(_("already registered with BPJS"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("batch member")
@@ -379,6 +463,9 @@ class ImportJob(TimeStamped):
     processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     accepted = models.PositiveIntegerField(_("accepted"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # A BPJS confirmation: of the accepted members, those new to BPJS and those it already had.
+    new_participants = models.PositiveIntegerField(_("new to BPJS"), default=0)
+    already_registered = models.PositiveIntegerField(_("already registered with BPJS"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)

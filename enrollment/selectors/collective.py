@@ -250,13 +250,15 @@ def renewals_due(*, batch: EnrollmentBatch) -> int:
 
 # --- Coverage: participants counting toward coverage through UCJ --------------------------------
 # Read by the coverage engine (ucj/coverage). A member counts on the days from `covered_from` to
-# `covered_until`; the segment follows the batch kind (SEGMENT_OF_KIND).
+# `covered_until`; the segment follows the batch kind (SEGMENT_OF_KIND). A member BPJS already
+# had (`already_registered`) is protected but never counts here: BPJS's own count holds them, and
+# UCJ's change since that count must not add them again (DESIGN §3).
 
 COVERAGE_CHUNK = 2_000  # codes per IN list
 
 
 def _counted_members() -> QuerySet[BatchMember]:
-    return BatchMember.objects.filter(state=MemberState.ACCEPTED, covered_from__isnull=False)
+    return BatchMember.objects.filter(state=MemberState.ACCEPTED, covered_from__isnull=False, already_registered=False)
 
 
 def coverage_active_by_village(*, days, village_codes=None) -> dict:
@@ -377,12 +379,25 @@ def coverage_active_by_occupation(*, region_code: str, day) -> dict[str, int]:
 
 
 # --- Allocations: how many more people the remaining money protects -------------------------------
-# Allocations show how many more people their remaining money protects for a whole year at the
-# default terms (JKK+JKM on Rp1,000,000: Rp16,800 a month under PP 44/2015). The allocations page
-# and the progress pages both read it here, so that they cannot disagree.
+# Allocations show how many more people their remaining money protects for the months left in its
+# budget year at the default terms (JKK+JKM on Rp1,000,000: Rp16,800 a month under PP 44/2015):
+# a batch runs in whole months within its year, and BPJS does not backdate, so in August only
+# August to December can still be paid. The allocations page and the progress pages both read it
+# here, so that they cannot disagree.
 
-COVER_MONTHS = 12
+COVER_MONTHS = 12  # a whole budget year, before it begins
 COVER_DECLARED_INCOME = 1_000_000
+
+
+def cover_months(year: int, today: datetime.date | None = None) -> int:
+    """Months of budget year `year` a batch can still pay for: all 12 before it begins, from this
+    month to December during it, none after it."""
+    today = today or timezone.localdate()
+    if year > today.year:
+        return COVER_MONTHS
+    if year < today.year:
+        return 0
+    return 12 - today.month + 1
 
 
 def cover_premium(year: int) -> int | None:
@@ -396,17 +411,24 @@ def cover_premium(year: int) -> int | None:
         return None
 
 
-def people_covered(remaining: int, premium: int | None) -> int | None:
-    """People the remaining money protects for COVER_MONTHS at `premium` a month each."""
-    return max(remaining, 0) // (premium * COVER_MONTHS) if premium else None
+def people_covered(remaining: int, premium: int | None, months: int = COVER_MONTHS) -> int | None:
+    """People the remaining money protects for `months` at `premium` a month each (none when no
+    month is left)."""
+    if not premium:
+        return None
+    return max(remaining, 0) // (premium * months) if months else 0
 
 
-def allocations_people_covered(allocations) -> None:
-    """Set `remaining` and `people_covered` on each allocation (annotated with `committed`), with
-    the premium of its year's 1 January."""
+def allocations_people_covered(allocations, today: datetime.date | None = None) -> None:
+    """Set `remaining`, `cover_months` (cover_months: those left in its budget year) and
+    `people_covered` on each allocation (annotated with `committed`), with the premium of its
+    year's 1 January."""
     premiums: dict[int, int | None] = {}
     for allocation in allocations:
         allocation.remaining = allocation.amount - allocation.committed
         if allocation.year not in premiums:
             premiums[allocation.year] = cover_premium(allocation.year)
-        allocation.people_covered = people_covered(allocation.remaining, premiums[allocation.year])
+        allocation.cover_months = cover_months(allocation.year, today)
+        allocation.people_covered = people_covered(
+            allocation.remaining, premiums[allocation.year], allocation.cover_months
+        )

@@ -233,13 +233,35 @@ class BatchSerializer(serializers.ModelSerializer):
     period_end = serializers.DateField()
     months = serializers.IntegerField(read_only=True)
     declared_income = serializers.IntegerField(
-        min_value=1, max_value=MAX_INCOME, default=1_000_000, help_text="Declared monthly income (Rp)"
+        min_value=1,
+        max_value=MAX_INCOME,
+        default=1_000_000,
+        help_text="Declared monthly income (Rp) of vulnerable workers (BPU): one of the levels of PP 44/2015 "
+        "Lampiran II, the lowest Rp1,000,000 (another value is 400 naming the levels). Village officials' "
+        "premiums are on each member's `wage` instead.",
     )
     programmes = serializers.ListField(
         child=serializers.ChoiceField(choices=Programme.choices),
         max_length=len(Programme.choices),
         default=lambda: list(DEFAULT_PROGRAMMES),
-        help_text="JKK and JKM always; JHT optional.",
+        help_text="JKK and JKM always; JHT optional; JP (pension) optional for village officials only.",
+    )
+    monthly_premium = serializers.IntegerField(
+        read_only=True,
+        help_text="Rupiah a month at the rates of the period's first month: per member for vulnerable workers "
+        "(on the declared income); for village officials, whose premiums follow each one's pay, the sum "
+        "of the members' `monthly_premium`.",
+    )
+    total_cost = serializers.IntegerField(
+        read_only=True,
+        help_text="Rupiah for the months paid, each month at its own rates: the period, from the activation "
+        "month when activated after the period began (paid_from), up to paid_until when cancelled.",
+    )
+    paid_from = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the batch was activated after its period began: the first day of the activation "
+        "month (BPJS does not backdate protection); the months before it were released.",
     )
     decree_number = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
@@ -289,6 +311,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "verified_by",
             "approved_by",
             "paid_until",
+            "paid_from",
             "allowed_actions",
         ]
         read_only_fields = [
@@ -354,6 +377,14 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
     village_name = serializers.CharField(source="participant.village.name", read_only=True)
     occupation = serializers.CharField(source="participant.occupation", read_only=True)
     kpj = serializers.CharField(source="participant.kpj", read_only=True)
+    # Not personal data in the NIK's sense: shown to masked roles too (they draft and verify it).
+    wage = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="A village official's fixed monthly pay (siltap), rupiah."
+    )
+    monthly_premium = serializers.SerializerMethodField()
+    already_registered = serializers.BooleanField(
+        read_only=True, help_text="BPJS already had this person: protected, but not counted again in coverage."
+    )
 
     class Meta:
         model = BatchMember
@@ -373,9 +404,17 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "state",
             "reason",
             "position",
+            "wage",
+            "monthly_premium",
+            "already_registered",
             "warnings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_monthly_premium(self, obj: BatchMember) -> int:
+        """Rupiah a month: a village official's own (on their wage), else the batch's."""
+        return obj.monthly_premium if obj.monthly_premium is not None else obj.batch.monthly_premium
 
     def _batch_regency(self, obj: BatchMember) -> str:
         # The batch's regency decides (the labour office that verifies the list), as on the pages.
@@ -431,6 +470,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "finished",
             "accepted",
             "rejected",
+            "new_participants",
+            "already_registered",
             "errors",
             "warnings",
             "message",

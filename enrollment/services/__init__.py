@@ -32,6 +32,7 @@ from enrollment.services.imports import (
     import_run,
     import_runs_inline,
 )
+from enrollment.services.premiums import income_levels, wage_premium_monthly
 
 __all__ = [
     "EXPORT_STATES",
@@ -59,8 +60,10 @@ __all__ = [
     "import_create",
     "import_run",
     "import_runs_inline",
+    "income_levels",
     "may_edit",
     "premium_monthly",
+    "wage_premium_monthly",
 ]
 
 from enrollment.services.employer_imports import IMPORT_KINDS, EmployerImportReport, employers_import

@@ -27,33 +27,21 @@ from enrollment.models import (
     FundingSource,
     MemberState,
     Participant,
-    PremiumRate,
     Programme,
     mask_nik,
+    months_between,
+)
+from enrollment.services.premiums import (
+    batch_costs,
+    income_level_error,
+    members_reprice,
+    month_end,
+    premium_monthly,
 )
 from ucj import scope
 from ucj.errors import Conflict, ValidationFailed
 from ucj.models import Region, Role, code_in_subtree, regency_code
 from ucj.services import audit_record, coverage_mark_stale
-
-# --- Premiums -------------------------------------------------------------------------------------
-
-
-def premium_monthly(*, programmes: list[str], declared_income: int, on_date: dt.date) -> int:
-    """Monthly premium per member in rupiah: for each programme, the rate valid on `on_date`
-    (percent of the declared income plus a flat amount). JKK+JKM at Rp1,000,000 is Rp16,800."""
-    total = 0
-    for programme in programmes:
-        rate = PremiumRate.objects.filter(programme=programme, valid_from__lte=on_date).order_by("-valid_from").first()
-        if rate is None:
-            raise ValidationFailed(
-                _("No premium rate for %(programme)s is valid on %(date)s.")
-                % {"programme": Programme(programme).label, "date": on_date.isoformat()}
-            )
-        # Rupiah are whole; BPJS rounds each programme's premium to the rupiah.
-        total += round(rate.percent_of_income * declared_income / 100) + rate.flat_amount
-    return int(total)
-
 
 # --- Allocations ----------------------------------------------------------------------------------
 
@@ -202,6 +190,12 @@ def _check_terms(terms: BatchTerms) -> tuple[Region, list[str]]:
         errors["programmes"] = [_("Unknown programme(s): %(names)s.") % {"names": ", ".join(sorted(unknown))}]
     elif not {Programme.JKK, Programme.JKM} <= set(programmes):
         errors["programmes"] = [_("JKK and JKM are always included; JHT is optional.")]
+    if terms.period_start.day != 1:
+        # Whole calendar months (DESIGN §3): BPJS premiums are monthly, so a period that began or
+        # ended inside a month would pay for that month twice across two batches.
+        errors["period_start"] = [_("The period starts on the first day of a month.")]
+    if terms.period_end != month_end(terms.period_end):
+        errors["period_end"] = [_("The period ends on the last day of a month.")]
     if terms.period_start > terms.period_end:
         errors["period_end"] = [_("The period ends before it starts.")]
     elif terms.period_start.year != terms.year or terms.period_end.year != terms.year:
@@ -211,6 +205,11 @@ def _check_terms(terms: BatchTerms) -> tuple[Region, list[str]]:
             _("Enter the declared monthly income in rupiah, at most %(max)s.")
             % {"max": number_format(MAX_DECLARED_INCOME, force_grouping=True)}
         ]
+    elif problem := income_level_error(terms.declared_income, terms.period_start):
+        # The regulation's table (data, IncomeLevel): no floor below Rp1,000,000, no level between.
+        errors["declared_income"] = [problem]
+    if Programme.JP in programmes and terms.kind != BatchKind.VILLAGE_OFFICIALS:
+        errors["programmes"] = [_("JP (pension) is for wage earners: village officials only.")]
     if errors:
         raise ValidationFailed(_("The batch has invalid terms."), details=errors)
     return regency, programmes
@@ -290,8 +289,11 @@ def batch_create(*, actor, terms: BatchTerms) -> EnrollmentBatch:
         created_by=actor,
         state_changed_at=timezone.now(),
     )
-    batch.monthly_premium = premium_monthly(
-        programmes=programmes, declared_income=terms.declared_income, on_date=terms.period_start
+    # A village officials' batch has no premium until its members bring their pay (batch_costs).
+    batch.monthly_premium = (
+        0
+        if batch.is_officials
+        else premium_monthly(programmes=programmes, declared_income=terms.declared_income, on_date=terms.period_start)
     )
     batch.save()
     audit_record(actor=actor, action="batch.create", target=batch, region_code=area.code, data={"to": batch.state})
@@ -334,9 +336,8 @@ def batch_update(*, actor, batch_id: int, terms: BatchTerms) -> EnrollmentBatch:
         setattr(batch, name, getattr(terms, name))
     batch.area = area
     batch.programmes = programmes
-    batch.monthly_premium = premium_monthly(
-        programmes=programmes, declared_income=batch.declared_income, on_date=batch.period_start
-    )
+    # Each official's premium follows the programmes and the rates of the period's first month.
+    members_reprice(batch)
     problems = _member_problems(batch)
     if problems:
         raise ValidationFailed(
@@ -383,10 +384,11 @@ def _member_problems(batch: EnrollmentBatch) -> list[dict]:
 
 
 def batch_refresh_totals(batch: EnrollmentBatch) -> None:
-    """Total cost: members who count (pending or accepted) x monthly premium x the months paid
-    (the period, or up to `paid_until` once an active batch is cancelled). The caller saves."""
-    batch.member_count = batch.members.exclude(state=MemberState.REJECTED).count()
-    batch.total_cost = batch.member_count * batch.monthly_premium * batch.paid_months
+    """Members who count (pending or accepted), monthly premium and total cost: each month paid
+    at its own rates (premiums.batch_costs) — the period, from the activation month when it was
+    activated late (`paid_from`), up to `paid_until` once an active batch is cancelled. Every sum
+    of committed money reads `total_cost`, so they all follow. The caller saves."""
+    batch.member_count, batch.monthly_premium, batch.total_cost = batch_costs(batch)
 
 
 # --- Four eyes on money (DESIGN §3) ---------------------------------------------------------------
@@ -439,7 +441,9 @@ def _transition(batch: EnrollmentBatch, *, actor, to: str, action: str, reason: 
             "state_changed_at",
             "last_reason",
             "member_count",
+            "monthly_premium",
             "total_cost",
+            "paid_from",
             "submitted_by",
             "verified_by",
             "approved_by",
@@ -575,24 +579,49 @@ class ActivationResult:
     matched: int
     unconfirmed: list[dict]  # members BPJS did not confirm: {"nik", "name"}
     errors: list[dict]  # confirmation lines that matched no member: {"row", "column", "message"}
+    already_registered: int = 0  # of `matched`, those BPJS already had as active participants
+    released: int = 0  # rupiah released for the months before the activation month
+
+
+def activation_refused(batch: EnrollmentBatch, today: dt.date) -> Conflict | None:
+    """Why the batch cannot be activated on `today` whatever its state: BPJS does not backdate
+    protection, so a period that has ended can no longer be covered."""
+    if today > batch.period_end:
+        return Conflict(
+            _(
+                "The batch's period ended on %(end)s: BPJS does not backdate protection, so it can no longer be "
+                "activated. Cancel it to release its money, and enroll the people in a batch for a current period."
+            )
+            % {"end": batch.period_end.strftime("%d/%m/%Y")}
+        )
+    return None
 
 
 @transaction.atomic
 def batch_activate(
-    *, actor, batch_id: int, confirmations: dict[str, tuple[int, str]], errors: list[dict] | None = None
+    *, actor, batch_id: int, confirmations: dict[str, tuple], errors: list[dict] | None = None
 ) -> ActivationResult:
-    """Record BPJS's confirmation: `confirmations` maps NIK → (row, KPJ card number) (lines already
-    checked for form by the importer, which passes the lines it refused as `errors`). Confirmed
-    members become accepted with their card number; members BPJS did not confirm are rejected and
-    stop costing money; lines naming nobody on the batch are reported."""
+    """Record BPJS's confirmation: `confirmations` maps NIK → (row, KPJ card number[, already
+    registered]) (lines already checked for form by the importer, which passes the lines it
+    refused as `errors`). Confirmed members become accepted with their card number; members BPJS
+    did not confirm are rejected and stop costing money; lines naming nobody on the batch are
+    reported. A member BPJS says it already had is recorded, but does not add to UCJ's change
+    since BPJS's count (`BatchMember.already_registered`).
+
+    BPJS does not backdate protection: activated after its period began, the batch is paid from
+    the activation month (`paid_from`) and the months before are released from the allocation;
+    after its period ended it cannot be activated (409)."""
     batch = _lock(batch_id)
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
     if batch.state != BatchState.APPROVED:
         raise _state_error(batch, _("activated"))
+    today = timezone.localdate()
+    if refused := activation_refused(batch, today):
+        raise refused
     errors = list(errors or [])
     members = list(batch.members.exclude(state=MemberState.REJECTED).select_related("participant"))
     by_nik = {m.participant.nik: m for m in members}
-    for nik, (row, _kpj) in confirmations.items():
+    for nik, (row, *_rest) in confirmations.items():
         if nik not in by_nik:
             errors.append({"row": row, "column": "nik", "message": _("This NIK is not a member of the batch.")})
     matched = [m for nik, m in by_nik.items() if nik in confirmations]
@@ -608,42 +637,63 @@ def batch_activate(
         participants.append(member.participant)
     # Card numbers differ per person; the members' new states are two set-based updates.
     Participant.objects.bulk_update(participants, ["kpj", "updated_at"], batch_size=2000)
-    matched_ids = [m.pk for m in matched]
+    known = {m.pk for m in matched if len(confirmations[m.participant.nik]) > 2 and confirmations[m.participant.nik][2]}
     # They count toward coverage from today (never before their period starts) to its end.
-    covered_from = max(batch.period_start, timezone.localdate())
-    for start in range(0, len(matched_ids), 5000):
-        BatchMember.objects.filter(pk__in=matched_ids[start : start + 5000]).update(
-            state=MemberState.ACCEPTED,
-            reason="",
-            updated_at=now,
-            covered_from=covered_from,
-            covered_until=batch.period_end,
-        )
+    covered_from = max(batch.period_start, today)
+    for already, ids in ((False, [m.pk for m in matched if m.pk not in known]), (True, sorted(known))):
+        for start in range(0, len(ids), 5000):
+            BatchMember.objects.filter(pk__in=ids[start : start + 5000]).update(
+                state=MemberState.ACCEPTED,
+                reason="",
+                updated_at=now,
+                covered_from=covered_from,
+                covered_until=batch.period_end,
+                already_registered=already,
+            )
     unconfirmed = [m for nik, m in by_nik.items() if nik not in confirmations]
     batch.members.filter(state=MemberState.PENDING).update(
         state=MemberState.REJECTED, reason=_("Not confirmed by BPJS."), updated_at=now
     )
     # Active members are no longer in an open batch: they may join a batch for a later period.
     _close_members(batch)
-    batch_refresh_totals(batch)
-    _transition(
-        batch,
-        actor=actor,
-        to=BatchState.ACTIVE,
-        action="activate",
-        data={"confirmed": len(matched), "unconfirmed": len(unconfirmed), "unmatched_lines": len(errors)},
-    )
+    data = {
+        "confirmed": len(matched),
+        "unconfirmed": len(unconfirmed),
+        "unmatched_lines": len(errors),
+        "new": len(matched) - len(known),
+        "already_registered": len(known),
+    }
+    cost_before = batch.total_cost
+    batch_refresh_totals(batch)  # the confirmed members, for the whole period
+    released = 0
+    first_month = today.replace(day=1)
+    if first_month > batch.period_start:
+        # No backdating: the months before the activation month are not paid, and their money
+        # goes back to the allocation (the reservation shrinks to what is really paid).
+        whole_period = batch.total_cost
+        batch.paid_from = first_month
+        batch_refresh_totals(batch)
+        released = whole_period - batch.total_cost
+        data.update(
+            release="months_before_activation",
+            paid_from=batch.paid_from.isoformat(),
+            months_released=months_between(batch.period_start, batch.paid_from) - 1,
+            released=released,
+            cost_before=cost_before,
+        )
+    _transition(batch, actor=actor, to=BatchState.ACTIVE, action="activate", data=data)
     _mark_villages_stale(batch, reason="batch.activate")
     return ActivationResult(
         matched=len(matched),
         unconfirmed=[{"nik": m.participant.nik, "name": m.participant.name} for m in unconfirmed],
         errors=errors,
+        already_registered=len(known),
+        released=released,
     )
 
 
 def _month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return following - dt.timedelta(days=1)
+    return month_end(day)
 
 
 @transaction.atomic
@@ -709,7 +759,7 @@ def batch_members_remove(*, actor, batch_id: int, member_ids: list[int]) -> int:
         raise _state_error(batch, _("edited"))
     removed, _detail = batch.members.filter(pk__in=member_ids).delete()
     batch_refresh_totals(batch)
-    batch.save(update_fields=["member_count", "total_cost", "updated_at"])
+    batch.save(update_fields=["member_count", "monthly_premium", "total_cost", "updated_at"])
     if removed:
         audit_record(
             actor=actor,

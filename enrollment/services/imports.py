@@ -22,10 +22,19 @@ from enrollment.models import (
     ImportState,
     MemberState,
     Participant,
+    Scheme,
     mask_nik,
 )
-from enrollment.services.batches import _lock, _require_editor, _state_error, batch_activate, batch_refresh_totals
+from enrollment.services.batches import (
+    _lock,
+    _require_editor,
+    _state_error,
+    activation_refused,
+    batch_activate,
+    batch_refresh_totals,
+)
 from enrollment.services.participants import PARTICIPANT_MOVE
+from enrollment.services.premiums import RateBook, wage_premium
 from ucj import scope, sheets
 from ucj.errors import ApplicationError, Conflict, ValidationFailed
 from ucj.models import AuditEvent, Role
@@ -51,6 +60,8 @@ def import_create(*, actor, batch_id: int, filename: str, content: bytes, kind: 
         scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
         if batch.state != BatchState.APPROVED:
             raise _state_error(batch, _("activated"))
+        if refused := activation_refused(batch, timezone.localdate()):
+            raise refused
     if not content:
         raise ValidationFailed(_("The file is empty."), details={"file": [_("The file is empty.")]})
     if len(content) > importers.MAX_FILE_BYTES:
@@ -187,7 +198,7 @@ def _write_members(
             _("Another upload added some of these people at the same moment; upload the file again.")
         ) from exc
     batch_refresh_totals(batch)
-    batch.save(update_fields=["member_count", "total_cost", "updated_at"])
+    batch.save(update_fields=["member_count", "monthly_premium", "total_cost", "updated_at"])
     audit_record(
         actor=job.created_by,
         action="batch.import",
@@ -279,14 +290,24 @@ def _write_rows(batch: EnrollmentBatch, valid: list, registered: dict, now, rese
     new = [r.nik for r in valid if r.nik not in registered]
     for start in range(0, len(new), importers.CHUNK):
         ids.update(Participant.objects.filter(nik__in=new[start : start + importers.CHUNK]).values_list("nik", "pk"))
+    premium = _wage_pricer(batch)
     BatchMember.objects.bulk_create(
         [
             BatchMember(batch=batch, participant_id=ids[r.nik], position=r.position, warnings=r.warnings,
-                        created_at=now, updated_at=now)
+                        wage=r.wage, monthly_premium=premium(r.wage), created_at=now, updated_at=now)
             for r in valid
         ],
         batch_size=2000,
     )  # fmt: skip
+
+
+def _wage_pricer(batch: EnrollmentBatch):
+    """wage → a village official's monthly premium at the rates of the period's first month (rates
+    read once); None for the members of other batches, whose premium is the batch's."""
+    if not batch.is_officials:
+        return lambda wage: None
+    rates = RateBook(scheme=Scheme.PU, programmes=batch.programmes).on(batch.period_start)
+    return lambda wage: None if wage is None else wage_premium(rates, wage)
 
 
 PARTICIPANT_COLUMNS = (
@@ -329,7 +350,14 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now, reser
                  json.dumps(r.warnings) if r.warnings else "[]", stamp, stamp)
                 for r in sorted(valid, key=lambda r: ids[r.nik])
             ]  # fmt: skip
-        with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({MEMBER_COLUMNS}) FROM STDIN") as copy:
+            columns = MEMBER_COLUMNS
+            if batch.is_officials:
+                # Officials' pay and premium; other batches leave both NULL, and the COPY of a
+                # 100,000-row list of vulnerable workers stays as it was.
+                premium, by_pk = _wage_pricer(batch), {ids[r.nik]: r.wage for r in valid}
+                columns += ", wage, monthly_premium"
+                members = [(*m, by_pk[m[1]], premium(by_pk[m[1]])) for m in members]
+        with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({columns}) FROM STDIN") as copy:
             for member in members:
                 copy.write_row(member)
 
@@ -341,8 +369,16 @@ def _import_activation(job: ImportJob) -> dict:
     _progress(job, total_rows=len(sheet.rows))
     confirmations, errors = importers.parse_confirmation(sheet)
     result = batch_activate(actor=job.created_by, batch_id=job.batch_id, confirmations=confirmations, errors=errors)
+    new = result.matched - result.already_registered
+    message = _("%(new)s new to BPJS, %(known)s already registered (not counted again in coverage).") % {
+        "new": new,
+        "known": result.already_registered,
+    }
     return {
         "accepted": result.matched,
+        "new_participants": new,
+        "already_registered": result.already_registered,
+        "message": message,
         "rejected": len(result.errors),
         "errors": sorted(result.errors, key=lambda e: e["row"]),
         "warnings": [
@@ -355,7 +391,6 @@ def _import_activation(job: ImportJob) -> dict:
             for u in result.unconfirmed
         ],
         "processed_rows": len(sheet.rows),
-        "message": "",
     }
 
 

@@ -61,7 +61,8 @@ def test_labour_office_fixes_a_member_list_and_takes_the_batch_to_active(
         actor=clerk,
         terms=services.BatchTerms(
             kind="vulnerable_workers", regency_code=BANGKALAN, funding_source="dbhcht", year=today.year,
-            period_start=today, period_end=dt.date(today.year, 12, 31), decree_number="188/45/KPTS/433.013/2026",
+            period_start=today.replace(day=1), period_end=dt.date(today.year, 12, 31),
+            decree_number="188/45/KPTS/433.013/2026",
         ),
     )  # fmt: skip
     page = desk_page

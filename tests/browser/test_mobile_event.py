@@ -166,7 +166,7 @@ def test_field_officer_logs_a_socialisation_and_puts_two_leads_into_a_draft_batc
         actor=officer,
         terms=enrollment.BatchTerms(
             kind="vulnerable_workers", regency_code="35.26", funding_source="dbhcht", year=today.year,
-            period_start=today, period_end=dt.date(today.year, 12, 31),
+            period_start=today.replace(day=1), period_end=dt.date(today.year, 12, 31),
         ),
     )  # fmt: skip
     page = browser_page

@@ -46,6 +46,7 @@ def bangkalan_batch_to_activate(people: int, *, approve: bool = True):
     from django.utils import timezone
 
     from enrollment import services
+    from enrollment.services.premiums import month_end
     from tests.enrollment.conftest import import_rows, member_row, new_batch
     from tests.factories import user_with
     from ucj.models import Role
@@ -57,8 +58,10 @@ def bangkalan_batch_to_activate(people: int, *, approve: bool = True):
     workforce(BANGKALAN, 500_000)
     counts(BANGKALAN, 71_500, as_of=today - dt.timedelta(days=30))
     services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
-    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
-    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
+    # Whole months (a period runs from a month's first day to a month's last day); activated today,
+    # its members count from today.
+    end = min(month_end(today + dt.timedelta(days=60)), dt.date(today.year, 12, 31))
+    batch = new_batch(officer, year=today.year, period_start=today.replace(day=1), period_end=end)
     import_rows(officer, batch, [member_row(i) for i in range(1, people + 1)])
     steps = [(services.batch_submit, officer), (services.batch_verify, verifier)]
     for step, actor in steps + ([(services.batch_approve, clerk)] if approve else []):

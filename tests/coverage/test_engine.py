@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from enrollment.models import BatchMember, MemberState
 from tests.coverage.conftest import BANGKALAN, DAY, SOCAH, VILLAGE, counts, target, workforce
+from tests.enrollment.conftest import ACTIVATION_DAY
 from ucj.coverage import engine
 from ucj.models import ROOT_CODE, CoverageBaseline, CoverageSnapshot, Region, StaleRegion
 from ucj.services import coverage_mark_stale
@@ -195,9 +196,10 @@ def bangkalan_figures():
 
 def test_activation_covers_members_from_today_to_the_period_end(batch_in_state):
     batch = batch_in_state("active", members=2)
-    today = timezone.localdate()
+    # batch_in_state activates on ACTIVATION_DAY (in the period's first month) unless today is earlier.
+    activated = min(timezone.localdate(), ACTIVATION_DAY)
     for member in batch.members.all():
-        assert member.covered_from == max(batch.period_start, today)
+        assert member.covered_from == max(batch.period_start, activated)
         assert member.covered_until == batch.period_end
 
 

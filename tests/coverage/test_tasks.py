@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from enrollment import services
 from enrollment.models import BatchMember
+from enrollment.services.premiums import month_end
 from tests.coverage.conftest import BANGKALAN, DAY, VILLAGE, bangkalan_batch_to_activate, counts, workforce
 from tests.enrollment.conftest import import_rows, make_nik, member_row, new_batch
 from tests.enrollment.test_concurrency import run_together
@@ -134,8 +135,9 @@ def activate_batch_today(officer, clerk, approver, *, members: int):
     verifies, `approver` approves: four eyes)."""
     today = timezone.localdate()
     services.allocation_create(actor=clerk, region_code=BANGKALAN, year=today.year, source="dbhcht", amount=10**9)
-    end = min(today + dt.timedelta(days=60), dt.date(today.year, 12, 31))
-    batch = new_batch(officer, year=today.year, period_start=today, period_end=end)
+    # Whole months: from this month's first day (its members count from the activation, today).
+    end = min(month_end(today + dt.timedelta(days=60)), dt.date(today.year, 12, 31))
+    batch = new_batch(officer, year=today.year, period_start=today.replace(day=1), period_end=end)
     import_rows(officer, batch, [member_row(i) for i in range(1, members + 1)])
     services.batch_submit(actor=officer, batch_id=batch.pk)
     services.batch_verify(actor=clerk, batch_id=batch.pk)

@@ -1,11 +1,13 @@
 """Enrollment fixtures: a Bangkalan allocation and draft batch, NIKs that agree with a birth date
 and sex, and member spreadsheets in CSV or XLSX with English or Indonesian headers."""
 
+import contextlib
 import datetime as dt
 import io
+from unittest import mock
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from enrollment import services
@@ -18,6 +20,23 @@ VILLAGE = "35.26.02.2001"  # Socah district (officer's), Bangkalan
 OTHER_VILLAGE = "35.26.01.2008"  # Sembilangan, Bangkalan district (officer's)
 FOREIGN_VILLAGE = "51.03.01.1002"  # Kuta, Badung, Bali
 PREMIUM = 16_800
+# The day the tests' batches are activated: in their period's first month, so that the whole period
+# is paid whatever the real date (BPJS does not backdate: a later activation pays from its month).
+ACTIVATION_DAY = dt.date(YEAR, 6, 3)
+
+
+@contextlib.contextmanager
+def on_day(day: dt.date):
+    """Today is `day` (10:00 in Jakarta) inside the block, by replacing django.utils.timezone.now."""
+    moment = timezone.make_aware(dt.datetime(day.year, day.month, day.day, 10))
+    with mock.patch.object(timezone, "now", lambda: moment):
+        yield
+
+
+def activation_day():
+    """On ACTIVATION_DAY unless today (real, or set by the test) is earlier."""
+    return on_day(ACTIVATION_DAY) if timezone.localdate() > ACTIVATION_DAY else contextlib.nullcontext()
+
 
 EN_HEADERS = ["nik", "name", "sex", "birth_date", "village_code", "occupation", "phone"]
 ID_HEADERS = ["NIK", "NAMA", "JENIS KELAMIN", "TANGGAL LAHIR", "KODE DESA", "PEKERJAAN", "NO HP"]
@@ -137,7 +156,8 @@ def batch_in_state(officer, clerk, kadis, allocation):
             for step, actor in zip(steps[BatchState.APPROVED], actors, strict=True):
                 step(actor=actor, batch_id=batch.pk)
             confirmations = {make_nik(start + i): (i + 2, f"230{start + i:08d}") for i in range(members)}
-            services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations=confirmations)
+            with activation_day():
+                services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations=confirmations)
         elif state == BatchState.REJECTED:
             services.batch_submit(actor=officer, batch_id=batch.pk)
             services.batch_reject(actor=clerk, batch_id=batch.pk, reason="Daftar tidak lengkap")

@@ -598,12 +598,12 @@ def officials_batch(officer):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_village_officials_positions_are_mapped(officer, officials_batch, fmt):
-    header = ["NIK", "NAMA", "JENIS KELAMIN", "TANGGAL LAHIR", "KODE DESA", "JABATAN"]
+    header = ["NIK", "NAMA", "JENIS KELAMIN", "TANGGAL LAHIR", "KODE DESA", "JABATAN", "SILTAP"]
     written = ["Kepala Desa", "Sekdes", "Kaur Keuangan", "Kasun", "KASI PEMERINTAHAN", "", "Bendahara"]
     rows = []
     for serial, position in enumerate(written, start=1):
         r = member_row(serial)
-        rows.append([r["nik"], r["name"], "L", r["birth_date"], VILLAGE, position])
+        rows.append([r["nik"], r["name"], "L", r["birth_date"], VILLAGE, position, "Rp 2.500.000"])
     job = run(officer, officials_batch, table(fmt, header, rows), fmt)
     assert (job.accepted, job.rejected) == (5, 2), job.errors
     positions = dict(BatchMember.objects.filter(batch=officials_batch).values_list("participant__nik", "position"))

@@ -26,6 +26,7 @@ FULL_READERS = {
     "phone": importers.phone_cell,
     "kk": lambda v: importers.digits_cell(v, length=16, label="KK") if text_cell(v) else "",
     "position": lambda v: text_cell(v, MAX_CELL_CHARS),
+    "wage": importers.wage_cell,  # no fast path: officials' rows take the full reader
 }
 FAST_READERS = dict(_member_readers())
 

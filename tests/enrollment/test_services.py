@@ -30,6 +30,7 @@ from tests.enrollment.conftest import (
     PREMIUM,
     VILLAGE,
     YEAR,
+    activation_day,
     approve,
     audit_events,
     import_rows,
@@ -52,9 +53,12 @@ def confirmation_csv(lines: list[tuple[str, str]]) -> bytes:
 
 
 def activate_by_file(clerk, batch, lines):
-    return import_submit(
-        actor=clerk, batch_id=batch.pk, filename="konfirmasi.csv", content=confirmation_csv(lines), kind="activation"
-    )
+    """BPJS's confirmation uploaded in the period's first month (conftest.activation_day)."""
+    with activation_day():
+        content = confirmation_csv(lines)
+        return import_submit(
+            actor=clerk, batch_id=batch.pk, filename="konfirmasi.csv", content=content, kind="activation"
+        )
 
 
 # --- Transitions: the happy path and what each records -------------------------------------------
@@ -390,7 +394,8 @@ def test_months_between_counts_both_ends():
 
 def test_batch_terms_are_checked(officer):
     with pytest.raises(ValidationFailed) as exc:
-        new_batch(officer, programmes=["jkm"], period_start=dt.date(YEAR + 1, 1, 1), period_end=dt.date(YEAR + 1, 2, 1))
+        next_year = {"period_start": dt.date(YEAR + 1, 1, 1), "period_end": dt.date(YEAR + 1, 2, 28)}
+        new_batch(officer, programmes=["jkm"], **next_year)
     assert set(exc.value.details) == {"programmes", "period_start"}
     with pytest.raises(ValidationFailed) as exc:
         new_batch(officer, source=FundingSource.DANA_DESA, area=VILLAGE)  # village money, vulnerable workers
@@ -495,24 +500,29 @@ def test_village_budget_belongs_to_a_village(clerk):
 
 
 def test_village_officials_batch_draws_on_its_own_village_budget(officer, clerk, kadis):
+    # Wage earners (PU): JKK 0.24 % + JKM 0.30 % of a siltap of Rp2,000,000 is Rp10,800 a month.
     village_money = services.allocation_create(
-        actor=clerk, region_code=VILLAGE, year=YEAR, source=FundingSource.DANA_DESA, amount=2 * PREMIUM * MONTHS
+        actor=clerk, region_code=VILLAGE, year=YEAR, source=FundingSource.DANA_DESA, amount=2 * 10_800 * MONTHS
     )
     assert village_money.region_id == VILLAGE
     batch = new_batch(officer, source=FundingSource.DANA_DESA, kind=BatchKind.VILLAGE_OFFICIALS, area=VILLAGE)
     assert batch.area_id == VILLAGE
-    import_rows(officer, batch, [member_row(1, position="Kepala Desa"), member_row(2, position="Sekdes")])
+    officials = [
+        member_row(1, position="Kepala Desa", wage="2000000"),
+        member_row(2, position="Sekdes", wage="2000000"),
+    ]
+    import_rows(officer, batch, officials)
     services.batch_submit(actor=officer, batch_id=batch.pk)
     services.batch_verify(actor=clerk, batch_id=batch.pk)
     services.batch_approve(actor=kadis, batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.allocation == village_money
-    assert services.allocation_committed(village_money) == 2 * PREMIUM * MONTHS
+    assert services.allocation_committed(village_money) == 2 * 10_800 * MONTHS
     assert set(batch.members.values_list("position", flat=True)) == {Position.KEPALA_DESA, Position.SEKRETARIS_DESA}
 
     # The next village has no budget of its own: Socah's money does not pay for it.
     other = new_batch(officer, source=FundingSource.DANA_DESA, kind=BatchKind.VILLAGE_OFFICIALS, area=OTHER_VILLAGE)
-    import_rows(officer, other, [member_row(3, village=OTHER_VILLAGE, position="Kaur Keuangan")])
+    import_rows(officer, other, [member_row(3, village=OTHER_VILLAGE, position="Kaur Keuangan", wage="2000000")])
     services.batch_submit(actor=officer, batch_id=other.pk)
     services.batch_verify(actor=clerk, batch_id=other.pk)
     with pytest.raises(Conflict):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from enrollment import services
+from enrollment import selectors, services
 from enrollment.models import BatchMember, BatchState, EnrollmentBatch, FundingAllocation, ImportJob, mask_nik
 from tests.enrollment.conftest import (
     OTHER_VILLAGE,
@@ -469,7 +469,10 @@ def test_only_the_labour_office_activates(client, officer, batch_in_state):
 
 def test_village_officials_batch_shows_positions_and_officials_protected(client, officer, clerk, allocation):
     batch = new_batch(officer, kind="village_officials", area=VILLAGE)
-    rows = [member_row(1, position="Kepala Desa"), member_row(2, position="Sekdes")]
+    rows = [
+        member_row(1, position="Kepala Desa", wage="2.000.000"),
+        member_row(2, position="Sekdes", wage="Rp 1.500.000"),
+    ]
     client.force_login(officer)
     client.post(reverse("enrollment:batch-import", args=[batch.pk]), {"file": upload("perangkat.csv", rows_csv(rows))})
     response = client.get(detail_url(batch))
@@ -477,6 +480,9 @@ def test_village_officials_batch_shows_positions_and_officials_protected(client,
     assert response.context["officials"]
     assert "kepala desa" in page.lower() and "sekretaris desa" in page.lower()
     assert response.context["villages"] == [{"code": VILLAGE, "name": "Socah", "members": 2, "officials_protected": 0}]
+    # Each official's siltap and premium (PU: 0.54 % of it for JKK+JKM), and the batch's sum of them.
+    assert "2.000.000" in page and "10.800" in page and "1.500.000" in page and "8.100" in page
+    assert "Rp18.900" in page and "Rp132.300" in page  # 7 months
 
 
 def test_batch_page_runs_a_bounded_number_of_queries(client, clerk, batch_in_state, django_assert_max_num_queries):
@@ -598,7 +604,10 @@ def test_allocations_show_remaining_money_and_people_it_covers(client, clerk, ba
     response = client.get("/allocations/")
     allocation = response.context["page"][0]
     assert allocation.committed == 352_800 and allocation.remaining == 1_000_000_000 - 352_800
-    assert allocation.people_covered == (1_000_000_000 - 352_800) // (16_800 * 12)
+    # For the months left in its budget year (BPJS does not backdate): December alone in December.
+    months = selectors.cover_months(YEAR)
+    assert allocation.cover_months == months
+    assert allocation.people_covered == ((1_000_000_000 - 352_800) // (16_800 * months) if months else 0)
     assert "999.647.200" in response.content.decode()
 
 

@@ -31,6 +31,7 @@ from enrollment.models import (
     MemberState,
 )
 from outreach.models import EventKind
+from tests.enrollment.conftest import on_day
 from tests.progress.conftest import (
     BADUNG_VILLAGE,
     BANGKALAN,
@@ -526,7 +527,8 @@ def test_budget_rows_equal_the_allocations_pages_figures(client, clerk, creator)
     EnrollmentBatch.objects.filter(pk=made.pk).update(allocation=apbd, total_cost=1_000_000)
 
     client.force_login(clerk)
-    page = client.get(reverse("enrollment:allocation-list")).context["page"]
+    with on_day(DAY):  # the allocations page on the drivers' day: the same months left in the year
+        page = client.get(reverse("enrollment:allocation-list")).context["page"]
     expected: dict[str, dict] = {}
     for allocation in (a for a in page if a.year == 2026):
         row = expected.setdefault(allocation.source, {"allocated": 0, "committed": 0, "remaining": 0, "people": 0})
@@ -541,9 +543,10 @@ def test_budget_rows_equal_the_allocations_pages_figures(client, clerk, creator)
     got = {row.source: {"allocated": row.allocated, "committed": row.committed, "remaining": row.remaining,
                         "people": row.people_covered} for row in budget}  # fmt: skip
     assert got == expected
-    # Rp1,000,000,000 - 152,880,000 at Rp16,800 x 12 a person; the two villages' money per village.
-    assert got[FundingSource.DBHCHT]["people"] == 847_120_000 // 201_600
-    assert got[FundingSource.DANA_DESA]["people"] == 30_000_000 // 201_600 + 10_100_000 // 201_600
+    # Rp1,000,000,000 - 152,880,000 at Rp16,800 a month for the months left on 23 November
+    # (November and December: BPJS does not backdate); the two villages' money per village.
+    assert got[FundingSource.DBHCHT]["people"] == 847_120_000 // 33_600
+    assert got[FundingSource.DANA_DESA]["people"] == 30_000_000 // 33_600 + 10_100_000 // 33_600
 
 
 def test_budget_of_a_district_holds_only_its_villages_own_money(clerk):
@@ -554,10 +557,11 @@ def test_budget_of_a_district_holds_only_its_villages_own_money(clerk):
         actor=clerk, region_code=SOCAH_VILLAGES[0], year=2026, source=FundingSource.DANA_DESA, amount=20_160_000
     )
 
-    budget = selectors.progress_budget(region=region(SOCAH), year=2026)
+    budget = selectors.progress_budget(region=region(SOCAH), year=2026, day=DAY)
 
+    # Rp16,800 a month for November and December, the months left on DAY.
     assert [(row.source, row.allocated, row.people_covered) for row in budget] == [
-        (FundingSource.DANA_DESA, 20_160_000, 100)
+        (FundingSource.DANA_DESA, 20_160_000, 600)
     ]
 
 

@@ -199,7 +199,9 @@ def test_what_moves_it_shows_the_drivers_figures(client, clerk, jawa_timur, logg
     (budget,) = [row for row in drivers.budget if row.source == FundingSource.APBD]
     row = text(section(block, f'data-source="{budget.source}"', "</tr>"))
     assert number(budget.allocated) in row and number(budget.remaining) in row
-    assert number(budget.people_covered) in row and budget.people_covered == 1_000  # 201.600.000 / (16.800 * 12)
+    # 201.600.000 / (16.800 x the months left in the year; BPJS does not backdate)
+    assert number(budget.people_covered) in row
+    assert budget.people_covered == 201_600_000 // (16_800 * drivers.cover_months)
     c = drivers.compliance
     assert f'data-figure="employers">{number(c["employers"])}<' in block
     # Links to the pages where each driver is worked on, filtered to the region.

@@ -174,7 +174,7 @@ def bangkalan(officer, clerk):
         actor=officer,
         terms=enrollment.BatchTerms(
             kind="vulnerable_workers", regency_code="35.26", funding_source=FundingSource.DBHCHT, year=today.year,
-            period_start=today, period_end=dt.date(today.year, 12, 31), decree_number=DECREE,
+            period_start=today.replace(day=1), period_end=dt.date(today.year, 12, 31), decree_number=DECREE,
         ),
     )  # fmt: skip
     row = {"nik": NIK, "name": NAME, "sex": "P", "birth_date": "04/05/1990", "village_code": VILLAGE}

@@ -474,7 +474,7 @@ class BudgetRow:
     allocated: int
     committed: int  # reserved by approved and active batches
     remaining: int
-    people_covered: int | None  # more people the remaining money protects for a year; None: no rate
+    people_covered: int | None  # more people the remaining money protects for the months left; None: no rate
     allocations: int = 0
 
 
@@ -504,9 +504,10 @@ def progress_drivers(*, region: Region, day: dt.date | None = None, children: li
         month_start=start,
         outreach=progress_outreach(region=region, day=day, children=children),
         pipeline=progress_pipeline(region=region),
-        budget=progress_budget(region=region, year=day.year),
+        budget=progress_budget(region=region, year=day.year, day=day),
         compliance=progress_compliance(region=region, day=day),
         year=day.year,
+        cover_months=enrollment_selectors.cover_months(day.year, day),
     )
 
 
@@ -558,7 +559,7 @@ def progress_pipeline(*, region: Region) -> dict:
     }
 
 
-def progress_budget(*, region: Region, year: int) -> list[BudgetRow]:
+def progress_budget(*, region: Region, year: int, day: dt.date | None = None) -> list[BudgetRow]:
     """Per funding source, the year's allocations of the region's subtree (a regency's APBD and
     DBHCHT, its villages' APBDes): allocated, committed, remaining, and how many more people the
     remaining money protects, summed over the allocations as the allocations page computes each
@@ -572,7 +573,8 @@ def progress_budget(*, region: Region, year: int) -> list[BudgetRow]:
             )
         ).order_by()
     )
-    enrollment_selectors.allocations_people_covered(allocations)
+    # For the months left in the year on `day` (today by default), as the allocations page counts.
+    enrollment_selectors.allocations_people_covered(allocations, day)
     rows: dict[str, BudgetRow] = {}
     for allocation in allocations:
         row = rows.get(allocation.source)
