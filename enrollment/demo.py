@@ -140,11 +140,12 @@ def _seed_batches(*, log) -> None:
         services.import_run(job_id=job.pk)
         return b
 
-    def advance(b, *steps, reason=""):
+    def advance(b, *steps, reason="", acknowledge=False):
         # Four eyes: the officer submits, the clerk verifies, the head of the office approves.
         for step in steps:
             actor = {services.batch_submit: officer, services.batch_approve: head}.get(step, clerk)
-            step(actor=actor, batch_id=b.pk, **({"reason": reason} if reason else {}))
+            extra = {"acknowledge_warnings": True} if acknowledge and step is services.batch_verify else {}
+            step(actor=actor, batch_id=b.pk, **({"reason": reason} if reason else {}), **extra)
 
     def activate(b):
         members = b.members.select_related("participant")
@@ -163,8 +164,13 @@ def _seed_batches(*, log) -> None:
     approved = batch(60, title="Pekerja rentan Kec. Bangkalan (APBD)", source=FundingSource.APBD, villages=bangkalan)
     advance(approved, services.batch_submit, services.batch_verify, services.batch_approve)
     # Verified, waiting for approval; submitted, waiting for verification.
-    verified = batch(40, title="Buruh tani Burneh (DBHCHT)", villages=burneh, start=7)
-    advance(verified, services.batch_submit, services.batch_verify)
+    # One of them has a KTP whose birth date Dukcapil corrected (the NIK keeps the old one): a
+    # warning the clerk checked against the KTP and acknowledged when verifying.
+    burneh_rows = people.rows(burneh, 40)
+    nik_birth = dt.datetime.strptime(burneh_rows[0][3], "%d/%m/%Y").date()
+    burneh_rows[0][3] = (nik_birth + dt.timedelta(days=(1 if nik_birth.day < 28 else -1))).strftime("%d/%m/%Y")
+    verified = batch(40, title="Buruh tani Burneh (DBHCHT)", villages=burneh, start=7, rows=burneh_rows)
+    advance(verified, services.batch_submit, services.batch_verify, acknowledge=True)
     submitted = batch(25, title="Nelayan Socah gelombang 2 (DBHCHT)", start=8)
     advance(submitted, services.batch_submit)
     # Returned to the officer with a reason, and one rejected.
@@ -180,7 +186,7 @@ def _seed_batches(*, log) -> None:
     draft = batch(15, title="Pekerja rentan Socah (draf)", start=9)
     bad = people.rows(socah, 4)
     bad[0][0] = bad[0][0][:15]  # a digit lost
-    bad[1][2] = "P" if bad[1][2] == "L" else "L"  # sex disagrees with the NIK
+    bad[1][2] = "P" if bad[1][2] == "L" else "L"  # sex disagrees with the NIK: added, with a warning
     bad[2][4] = "35.27.01.2001"  # a village of Pamekasan
     bad[3][0] = "3.52602E+15"  # Excel turned the NIK into a number
     job = services.import_create(actor=officer, batch_id=draft.pk, filename="tambahan.csv", content=_csv(bad))

@@ -761,7 +761,7 @@ def _clean_lead(
         else:
             info = parse_nik(nik)
             if not info.valid:
-                errors["nik"] = "; ".join(i.message for i in info.errors) or _("Not a valid NIK.")
+                errors["nik"] = importers.nik_refusal(nik)
             else:
                 nik_birth = datetime.date.fromisoformat(info.birth_date)
                 if sex and "sex" not in errors and sex != info.gender:
@@ -771,7 +771,18 @@ def _clean_lead(
                         "nik": nik_birth.strftime("%d/%m/%Y"),
                         "row": birth_date.strftime("%d/%m/%Y"),
                     }
+                if not birth_date and nik_birth > timezone.localdate():
+                    errors["nik"] = _("The NIK gives a birth date in the future.")
                 sex, birth_date = sex or info.gender, birth_date or nik_birth
+    # BPS counts working people from 15 (as the member import does when the period starts): the
+    # lead's own birth date, else the NIK's.
+    if birth_date and not errors.keys() & {"nik", "birth_date"}:
+        age = importers.age_on(birth_date, timezone.localdate())
+        if age < importers.MIN_AGE:
+            column = "birth_date" if data.birth_date else "nik"
+            errors[column] = _("Aged %(age)s: only people aged 15 or older can be enrolled (BPS working age).") % {
+                "age": age
+            }
     phone = ""
     try:
         phone = importers.phone_cell(data.phone)

@@ -47,6 +47,7 @@ from enrollment.serializers import (
     ParticipantSerializer,
     ReasonSerializer,
     UploadSerializer,
+    VerifySerializer,
 )
 from ucj.api_base import ErrorSerializer, NikLookupThrottle, PersonalDataLog, nik_lookup_refusal
 from ucj.errors import ValidationFailed
@@ -321,10 +322,23 @@ class BatchViewSet(PersonalDataLog, mixins.ListModelMixin, mixins.RetrieveModelM
     def submit(self, request, pk=None, **kwargs):
         return self._transition(request, services.batch_submit)
 
-    @extend_schema(**TRANSITION)
+    @extend_schema(
+        request=VerifySerializer,
+        responses=TRANSITION["responses"],
+        description="409 lists the members with unacknowledged warnings (`errors`: `member`, `name`, "
+        "`warnings`) unless `acknowledge_warnings` is true.",
+    )
     @action(detail=True, methods=["post"], **NO_FILTERS)
     def verify(self, request, pk=None, **kwargs):
-        return self._transition(request, services.batch_verify)
+        batch = self.get_object()
+        data = _valid(VerifySerializer, request.data)
+        services.batch_verify(
+            actor=request.user,
+            batch_id=batch.pk,
+            reason=data["reason"],
+            acknowledge_warnings=data["acknowledge_warnings"],
+        )
+        return self._answer(batch.pk)
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"], **NO_FILTERS)

@@ -91,7 +91,9 @@ ACTIVATION_HEADERS = {
 POSITION_WORDS = [
     # The village council first: "Ketua BPD" or "Sekretaris BPD" is a council member, not an official.
     (Position.BPD, ("bpd", "badan permusyawaratan")),
-    (Position.KEPALA_DESA, ("kepala desa", "kades", "lurah", "kepala kelurahan", "village head", "kepala_desa")),
+    # Not "lurah" / "kepala kelurahan": a kelurahan's head and staff are the regency's employees
+    # (KELURAHAN_POSITION), not aparatur desa.
+    (Position.KEPALA_DESA, ("kepala desa", "kades", "village head", "kepala_desa")),
     (Position.SEKRETARIS_DESA, ("sekretaris desa", "sekdes", "carik", "sekretaris", "sekretaris_desa")),
     (Position.KAUR, ("kaur", "kepala urusan")),
     (Position.KASI, ("kasi", "kepala seksi")),
@@ -111,6 +113,13 @@ OCCUPATION_WORDS = [
     (OccupationGroup.TRADER, ("pedagang", "trader", "warung", "dagang")),
 ]
 MOBILE = re.compile(r"(?:\+62|62|0)(8[1-9]\d{7,10})")
+# A kelurahan is part of the regency's administration (UU 23/2014 art. 229; PP 17/2018): its lurah,
+# sekretaris kelurahan and kasi are the regency's civil servants, paid by the APBD, not village
+# officials (perangkat desa, UU 6/2014 art. 48) whom a village budget pays a siltap.
+KELURAHAN_POSITION = re.compile(r"\b(?:lurah|kelurahan)\b")
+# BPS counts working people from 15 (Sakernas "penduduk usia kerja"): younger people are not
+# enrolled as workers, whoever pays.
+MIN_AGE = 15
 
 
 def occupation_group(occupation: str, kind: str) -> str:
@@ -124,8 +133,16 @@ def occupation_group(occupation: str, kind: str) -> str:
     return OccupationGroup.OTHER
 
 
+def is_kelurahan_position(text: str) -> bool:
+    """A post of a kelurahan (lurah, kepala kelurahan, sekretaris kelurahan…): never a village
+    official's (`position_of` maps none of them)."""
+    return bool(KELURAHAN_POSITION.search(" ".join(str(text).lower().replace(".", " ").split())))
+
+
 def position_of(text: str) -> str | None:
     value = " ".join(str(text).lower().replace(".", " ").split())
+    if KELURAHAN_POSITION.search(value):
+        return None
     for position, words in POSITION_WORDS:
         if position == Position.BPD and any(w in value for w in words):
             return position
@@ -258,6 +275,11 @@ def _years_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (for the leads' working-age check, as the import counts)."""
+    return _years_on(birth, day)
+
+
 def parse_member_rows(sheet: Sheet, batch: EnrollmentBatch) -> list[MemberRow]:
     """Each row on its own: form of every cell, and the NIK against sex and birth date.
 
@@ -295,6 +317,15 @@ def _full_member_row(number: int, cells: list, readers: list, officials: bool, c
             r.error(
                 "position",
                 _("Give the official's position (JABATAN), e.g. Kepala Desa, Sekdes, Kaur, Kasi, Kasun."),
+            )
+        elif is_kelurahan_position(r.position):
+            r.error(
+                "position",
+                _(
+                    "%(value)s is a post of a kelurahan, whose lurah and staff are the regency's employees, "
+                    "not village officials (aparatur desa): they cannot be enrolled as village officials."
+                )
+                % {"value": r.position[:40]},
             )
         else:
             position = position_of(r.position)
@@ -456,19 +487,39 @@ def nik_facts(nik: str, century: int) -> tuple[str, str, dt.date] | None:
     return f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}", sex, birth
 
 
+def nik_refusal(nik: str) -> str:
+    """Why `lokal.parse_nik` refuses a NIK, in our own (translatable) words: lokal's messages are
+    Indonesian whatever the interface's language. Keyed by lokal's issue codes."""
+    info = parse_nik(nik)
+    words = {
+        "format": _("A NIK has 16 digits."),
+        "province": _("The NIK's province code %(code)s does not exist.") % {"code": (info.province_code or "")},
+        "wilayah": _("The NIK's regency and district codes cannot be 00."),
+        "birth_date": _("The birth date in the NIK is not a real date."),
+        "serial": _("The NIK's serial number cannot be 0000."),
+    }
+    return "; ".join(words.get(i.code, i.message) for i in info.errors) or _("Not a valid NIK.")
+
+
 def _check_nik(r: MemberRow, century: int) -> None:
+    """The NIK's form, and its sex and birth date against the row's. Dukcapil corrects a KTP's
+    sex or birth date without changing the NIK (a NIK never changes): a disagreement is a warning
+    the verifier acknowledges after checking the KTP, and the row's own data (the KTP's) stand."""
     facts = nik_facts(r.nik, century)
     if facts is None:
-        info = parse_nik(r.nik)
-        r.error("nik", "; ".join(i.message for i in info.errors) or _("Not a valid NIK."))
+        r.error("nik", nik_refusal(r.nik))
         return
     district, sex, birth = facts
     if r.sex and sex != r.sex:
-        r.error("sex", _("The NIK says %(nik)s, the row says %(row)s.") % {"nik": sex, "row": r.sex})
+        r.warn(
+            "sex",
+            _("The NIK says %(nik)s, the row says %(row)s: check the KTP; the row's sex is kept.")
+            % {"nik": sex, "row": r.sex},
+        )
     if r.birth_date and birth != r.birth_date:
-        r.error(
+        r.warn(
             "birth_date",
-            _("The NIK gives the birth date %(nik)s, the row %(row)s.")
+            _("The NIK gives the birth date %(nik)s, the row %(row)s: check the KTP; the row's date is kept.")
             % {"nik": birth.strftime("%d/%m/%Y"), "row": r.birth_date.strftime("%d/%m/%Y")},
         )
     r.nik_district = district
@@ -489,7 +540,10 @@ def check_member_rows(
     """Set-based checks against the database and the batch's terms, recorded on the rows:
     districts and villages exist, villages lie in the batch's area (and in the uploader's own
     area when `allowed_roots` is given), no NIK twice in the file, nobody already in this or
-    another open batch or active for an overlapping period, age under 65 for government money.
+    another open batch or active for an overlapping period, a birth date in the past and age 15 or
+    older when the period starts, under 65 for government money; a village official's village is a
+    desa (a kelurahan has none). A NIK issued in a district outside the regency or not in today's
+    region tree is a warning, not an error.
     Returns the people of the file on record (registered_participants), for the writer;
     `registered`: those already read for every NIK of the file (file_niks), when the caller has."""
     districts = sorted({r.nik_district for r in rows if r.nik_district})
@@ -499,13 +553,17 @@ def check_member_rows(
             Region.objects.filter(code__in=chunk, level=Region.Level.DISTRICT).values_list("code", flat=True)
         )
     villages = sorted({r.village_code for r in rows if r.village_code})
-    known_villages = set()
+    known_villages: dict[str, str] = {}  # code → kind (desa, desa adat, kelurahan)
     for chunk in _chunks(villages):
-        known_villages |= set(
-            Region.objects.filter(code__in=chunk, level=Region.Level.VILLAGE).values_list("code", flat=True)
+        known_villages.update(
+            Region.objects.filter(code__in=chunk, level=Region.Level.VILLAGE).values_list("code", "kind")
         )
 
     under_65 = batch.requires_under_65
+    # Born after `youngest`: under 15 when the period starts; after `today`: not born yet.
+    today = timezone.localdate()
+    youngest = _years_before(batch.period_start, MIN_AGE)
+    suspect = min(youngest, today)  # one comparison a row for the common case
     first_row: dict[str, int] = {}
     # What a district or village code gives (an error, a warning or nothing) is worked out once per
     # code, not once per row: a 100,000-row file names a few hundred villages.
@@ -523,6 +581,18 @@ def check_member_rows(
                 village_errors[village] = _village_error(village, known_villages, batch, allowed_roots)
             if message := village_errors[village]:
                 r.error("village_code", message)
+        if r.birth_date and r.birth_date > suspect:
+            if r.birth_date > today:
+                r.error("birth_date", _("The birth date %(date)s is in the future.") % {"date": _dmy(r.birth_date)})
+            elif r.birth_date > youngest:
+                r.error(
+                    "birth_date",
+                    _(
+                        "Aged %(age)s when the period starts: only people aged 15 or older are enrolled "
+                        "(BPS working age)."
+                    )
+                    % {"age": _years_on(r.birth_date, batch.period_start)},
+                )
         if under_65 and r.birth_date and _years_on(r.birth_date, batch.period_start) >= MAX_AGE:
             r.error(
                 "birth_date",
@@ -550,23 +620,41 @@ def _has_error(r: MemberRow, column: str) -> bool:
     return bool(r.errors) and any(e["column"] == column for e in r.errors)
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The last birth date of someone `years` old on `day` (born 29 February: 28 February)."""
+    return day.replace(year=day.year - years, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def _dmy(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
 def _district_note(district: str, known: set[str], batch: EnrollmentBatch) -> tuple[str, str] | None:
-    """("error" or "warning", why) about the district a NIK was issued in, or None."""
+    """("error" or "warning", why) about the district a NIK was issued in, or None. A NIK keeps the
+    district code it was issued with for life: a code that today's region tree no longer has (a
+    region split since, such as Papua's 91.01, 92.01 and 92.71 before 2022) is valid, and so is
+    one of another regency; both are warnings the verifier checks against the KTP."""
     if district not in known:
-        return "error", _("The NIK's district code %(code)s is not a known district.") % {
-            "code": district.replace(".", "")
-        }
+        return "warning", _(
+            "The NIK's district code %(code)s is not in today's region list (issued before a region "
+            "split, or mistyped): check it against the KTP."
+        ) % {"code": district.replace(".", "")}
     if not code_in_subtree(district, batch.regency_id):
         return "warning", _("The NIK was issued outside the regency (district %(code)s).") % {"code": district}
     return None
 
 
 def _village_error(
-    village: str, known: set[str], batch: EnrollmentBatch, allowed_roots: list[str] | None
+    village: str, known: dict[str, str], batch: EnrollmentBatch, allowed_roots: list[str] | None
 ) -> str | None:
-    """Why a row's village cannot be in the batch, or None."""
+    """Why a row's village cannot be in the batch, or None. `known`: village code → kind."""
     if village not in known:
         return _("Unknown village code %(code)s.") % {"code": village}
+    if batch.kind == BatchKind.VILLAGE_OFFICIALS and known[village] == Region.Kind.KELURAHAN:
+        return _(
+            "%(code)s is a kelurahan: it has no village officials (perangkat desa); its lurah and staff "
+            "are the regency's employees."
+        ) % {"code": village}
     if not code_in_subtree(village, batch.area_id):
         return _("The village %(code)s lies outside the batch's area %(area)s.") % {
             "code": village,

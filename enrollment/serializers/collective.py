@@ -352,6 +352,16 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
+class VerifySerializer(ReasonSerializer):
+    acknowledge_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Required `true` while members carry unacknowledged warnings (a sex or birth date that "
+        "disagrees with the NIK, a NIK of another or a former district), else 409 listing them: the "
+        "verifier has checked them against the KTP. Recorded with who acknowledged.",
+    )
+
+
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (comma or semicolon, UTF-8) or XLSX.")
 

@@ -64,6 +64,8 @@ def _allocation_region(region_code: str, source: str) -> Region:
             _("A village budget (APBDes / Dana Desa) belongs to a village, not to %(region)s.") % {"region": region},
             details={"region": [_("Choose a village.")]},
         )
+    if source in VILLAGE_SOURCES and region.kind == Region.Kind.KELURAHAN:
+        raise ValidationFailed(_kelurahan_has_no_apbdes(region), details={"region": [_("Choose a desa.")]})
     if source not in VILLAGE_SOURCES and region.level != Region.Level.REGENCY:
         raise ValidationFailed(
             _("An APBD, DBHCHT or other allocation belongs to a regency or city, not to %(region)s.")
@@ -71,6 +73,15 @@ def _allocation_region(region_code: str, source: str) -> Region:
             details={"region": [_("Choose a regency or city.")]},
         )
     return region
+
+
+def _kelurahan_has_no_apbdes(region: Region) -> str:
+    # UU 6/2014 gives a desa its own budget (APBDes: Dana Desa, ADD); a kelurahan is part of the
+    # regency's administration (UU 23/2014 art. 229) and is paid from the regency's APBD.
+    return _(
+        "%(region)s is a kelurahan: it has no village budget (APBDes / ADD / Dana Desa); the regency's "
+        "APBD pays for it."
+    ) % {"region": region}
 
 
 # A regency's whole budget is in the trillions of rupiah; more than this is a typing mistake.
@@ -182,8 +193,6 @@ def _check_terms(terms: BatchTerms) -> tuple[Region, list[str]]:
         errors["kind"] = [_("Unknown kind.")]
     if terms.funding_source not in FundingSource.values:
         errors["funding_source"] = [_("Unknown funding source.")]
-    elif terms.funding_source in VILLAGE_SOURCES and terms.kind != BatchKind.VILLAGE_OFFICIALS:
-        errors["funding_source"] = [_("A village budget pays only for that village's officials.")]
     programmes = [p for p in Programme.values if p in set(terms.programmes or [])]
     unknown = set(terms.programmes or []) - set(Programme.values)
     if unknown:
@@ -238,6 +247,22 @@ def _check_area(actor, terms: BatchTerms, regency: Region) -> Region:
             _("A batch paid from a village budget covers that one village."),
             details={"area": [_("Choose the village.")]},
         )
+    if area.kind == Region.Kind.KELURAHAN:
+        # A village budget may pay for a desa's officials and its vulnerable workers alike, but
+        # a kelurahan has neither a village budget nor village officials. Officials batches for
+        # a district or the regency are checked member by member (the importer refuses a
+        # kelurahan's people in them).
+        if terms.funding_source in VILLAGE_SOURCES:
+            raise ValidationFailed(_kelurahan_has_no_apbdes(area), details={"area": [_("Choose a desa.")]})
+        if terms.kind == BatchKind.VILLAGE_OFFICIALS:
+            raise ValidationFailed(
+                _(
+                    "%(area)s is a kelurahan: it has no village officials (perangkat desa); its lurah and "
+                    "staff are the regency's employees."
+                )
+                % {"area": area},
+                details={"area": [_("Choose a desa.")]},
+            )
     return area
 
 
@@ -352,10 +377,17 @@ def batch_update(*, actor, batch_id: int, terms: BatchTerms) -> EnrollmentBatch:
 
 def _member_problems(batch: EnrollmentBatch) -> list[dict]:
     """Members already on a draft checked again against its (changed) terms, as an import would
-    check them: the age limit of government money, protection already active for an overlapping
-    period, and a position for village officials."""
+    check them: working age (15) and the age limit of government money, protection already active
+    for an overlapping period, and a position and a desa for village officials."""
     members = batch.members.exclude(state=MemberState.REJECTED)
     problems = []
+    start = batch.period_start
+    # Born after this day: under 15 when the period starts (BPS working age; as the importer).
+    youngest = start.replace(year=start.year - 15, day=min(start.day, 28) if start.month == 2 else start.day)
+    for nik, name in members.filter(participant__birth_date__gt=youngest).values_list(
+        "participant__nik", "participant__name"
+    ):
+        problems.append({"nik": mask_nik(nik), "name": name, "message": _("Under 15 when the period starts.")})
     if batch.requires_under_65:
         start = batch.period_start
         # Born on or before this day: 65 or older when the period starts (29 February → 28).
@@ -380,6 +412,10 @@ def _member_problems(batch: EnrollmentBatch) -> list[dict]:
     if batch.kind == BatchKind.VILLAGE_OFFICIALS:
         for nik, name in members.filter(position="").values_list("participant__nik", "participant__name"):
             problems.append({"nik": mask_nik(nik), "name": name, "message": _("A village official needs a position.")})
+        in_kelurahan = members.filter(participant__village__kind=Region.Kind.KELURAHAN)
+        for nik, name in in_kelurahan.values_list("participant__nik", "participant__name"):
+            message = _("Lives in a kelurahan, which has no village officials.")
+            problems.append({"nik": mask_nik(nik), "name": name, "message": message})
     return problems
 
 
@@ -489,14 +525,73 @@ def batch_submit(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
     return batch
 
 
+def _unacknowledged(warnings: list[dict]) -> list[dict]:
+    return [w for w in warnings or [] if not w.get("acknowledged_at")]
+
+
+def batch_unacknowledged_warnings(batch: EnrollmentBatch) -> list[dict]:
+    """Members still carrying warnings nobody acknowledged (a NIK that disagrees with the row's sex
+    or birth date, a district outside the regency or not in today's region tree, …):
+    {"member", "participant", "nik" (masked), "name", "warnings": [{"row", "column", "message"}]}.
+    Reads only the members with warnings, one query."""
+    out = []
+    members = (
+        batch.members.exclude(state=MemberState.REJECTED)
+        .exclude(warnings=[])
+        .order_by("pk")
+        .values_list("pk", "participant_id", "participant__nik", "participant__name", "warnings")
+    )
+    for pk, participant, nik, name, warnings in members:
+        if pending := _unacknowledged(warnings):
+            out.append(
+                {"member": pk, "participant": participant, "nik": mask_nik(nik), "name": name, "warnings": pending}
+            )
+    return out
+
+
+def _acknowledge_warnings(batch: EnrollmentBatch, pending: list[dict], actor) -> None:
+    """Mark each warning of `pending` (batch_unacknowledged_warnings) acknowledged by `actor` now."""
+    stamp = {"acknowledged_by": actor.get_username(), "acknowledged_by_id": actor.pk}
+    stamp["acknowledged_at"] = timezone.now().isoformat()
+    members = BatchMember.objects.filter(pk__in=[p["member"] for p in pending]).only("pk", "warnings")
+    changed = []
+    for member in members:
+        member.warnings = [w if w.get("acknowledged_at") else {**w, **stamp} for w in member.warnings]
+        changed.append(member)
+    BatchMember.objects.bulk_update(changed, ["warnings"], batch_size=1000)
+
+
 @transaction.atomic
-def batch_verify(*, actor, batch_id: int, reason: str = "") -> EnrollmentBatch:
+def batch_verify(*, actor, batch_id: int, reason: str = "", acknowledge_warnings: bool = False) -> EnrollmentBatch:
+    """Verify a submitted batch. Members' warnings (DESIGN §3: a sex or birth date that disagrees
+    with the NIK because Dukcapil corrected the KTP, a NIK of another or a former district) are
+    the verifier's to check against the KTP: while any is unacknowledged, verifying needs
+    `acknowledge_warnings`, else 409 listing them. The acknowledgement is marked on each warning
+    (by whom, when) and in the verification's audit entry."""
     batch = _lock(batch_id)
     scope.require_role(actor, Role.LABOUR_OFFICE, region_code=batch.regency_id)
     if batch.state != BatchState.SUBMITTED:
         raise _state_error(batch, _("verified"))
     _require_four_eyes(actor, batch, "verify")
-    _transition(batch, actor=actor, to=BatchState.VERIFIED, action="verify", reason=reason)
+    pending = batch_unacknowledged_warnings(batch)
+    data = {}
+    if pending:
+        if not acknowledge_warnings:
+            raise Conflict(
+                _(
+                    "%(n)s member(s) carry warnings to check against their KTP; verify again with the "
+                    "warnings acknowledged."
+                )
+                % {"n": len(pending)},
+                details=pending,
+            )
+        _acknowledge_warnings(batch, pending, actor)
+        data = {
+            "warnings_acknowledged_by": actor.get_username(),
+            "warnings_acknowledged": sum(len(p["warnings"]) for p in pending),
+            "members_with_warnings": [p["member"] for p in pending],
+        }
+    _transition(batch, actor=actor, to=BatchState.VERIFIED, action="verify", reason=reason, data=data)
     return batch
 
 

@@ -203,6 +203,8 @@ def batch_detail(request, pk):
         "may_export": may_export,
         "upload_form": UploadForm() if can_edit else None,
         "activate_form": UploadForm() if "activate" in actions else None,
+        # The verify step lists what the verifier must check against the KTPs and acknowledge.
+        "pending_warnings": services.batch_unacknowledged_warnings(batch) if "verify" in actions else [],
     }
     return render(request, "enrollment/batch_detail.html", context)
 
@@ -266,7 +268,8 @@ TRANSITION_DONE = {
 @require_POST
 def batch_transition(request, pk, action):
     batch = _batch_or_404(request, pk)
-    done = _run(request, TRANSITIONS[action], batch_id=batch.pk, reason=request.POST.get("reason", ""))
+    extra = {"acknowledge_warnings": request.POST.get("acknowledge_warnings") == "1"} if action == "verify" else {}
+    done = _run(request, TRANSITIONS[action], batch_id=batch.pk, reason=request.POST.get("reason", ""), **extra)
     if done is not None:
         messages.success(request, str(TRANSITION_DONE[action]) % {"id": batch.pk})
     return redirect(batch)

@@ -101,7 +101,9 @@ def test_batch_create_without_required_fields_is_400_per_field(api_client, offic
         ({"regency": "35.26.02"}, "regency"),
         ({"regency": "not-a-code"}, "regency"),
         ({"area": "35.28.01"}, "area"),
-        ({"funding_source": "dana_desa"}, "funding_source"),
+        ({"funding_source": "dana_desa"}, "area"),  # a village budget: its one village
+        ({"funding_source": "dana_desa", "area": "35.26.01.1001"}, "area"),  # Mlajah is a kelurahan
+        ({"kind": "village_officials", "area": "35.26.01.1001"}, "area"),
         ({"declared_income": 0}, "declared_income"),
         ({"year": 99999}, "year"),
         ({"decree_number": "x" * 121}, "decree_number"),

@@ -398,8 +398,8 @@ def test_batch_terms_are_checked(officer):
         new_batch(officer, programmes=["jkm"], **next_year)
     assert set(exc.value.details) == {"programmes", "period_start"}
     with pytest.raises(ValidationFailed) as exc:
-        new_batch(officer, source=FundingSource.DANA_DESA, area=VILLAGE)  # village money, vulnerable workers
-    assert "funding_source" in exc.value.details
+        new_batch(officer, source=FundingSource.DANA_DESA)  # village money for the whole regency
+    assert "area" in exc.value.details
 
 
 def test_an_absurd_declared_income_is_a_validation_error(officer):
