@@ -211,7 +211,7 @@ _KBLI_SECTIONS = {
     "k": Sector.FINANCE,
     "p": Sector.HEALTH_EDUCATION,
     "q": Sector.HEALTH_EDUCATION,
-    **dict.fromkeys("delmnorstu", Sector.SERVICES),
+    **dict.fromkeys("dejlmnorstu", Sector.SERVICES),  # J: information and communication
 }
 SECTOR_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (
