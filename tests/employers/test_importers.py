@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from enrollment.importers import nib_cell, npp_cell, programmes_cell, sector_cell, size_cell
-from enrollment.models import ComplianceStatus, Employer, Finding
+from enrollment.models import ComplianceStatus, Employer, Finding, Sector
 from enrollment.selectors.employers import employer_assess
 from enrollment.services import employers_import
 from tests.employers.conftest import BADUNG_VILLAGE, OTHER_DISTRICT_VILLAGE, VILLAGE
@@ -1004,3 +1004,9 @@ def test_the_command_refuses_a_bad_date_or_an_unknown_regency(tmp_path):
         command(str(path), "--regency", BANGKALAN, "--kind", "labour_office", "--as-of", "31/05/2025")
     with pytest.raises(CommandError, match=r"No regency has the code 99\.99"):
         command(str(path), "--regency", "99.99", "--kind", "labour_office")
+
+
+@pytest.mark.parametrize("letter", list("ABCDEFGHIJKLMNOPQRSTU"))
+def test_every_kbli_section_letter_reads_as_a_sector(letter):
+    """KBLI 2020 has sections A to U; J (information and communication) once crashed the import."""
+    assert sector_cell(letter) in {s.value for s in Sector}
