@@ -1412,7 +1412,10 @@ ID = {
     "Batch #%(id)s cancelled; the money for the months not yet covered is released.": "Daftar kolektif #%(id)s dibatalkan; dana yang dicadangkan untuk bulan yang belum dilindungi dilepas kembali.",
     "Its members stop counting toward coverage today. The months from the period's start through this month stay paid (BPJS premiums are paid monthly in advance); the reserved money for the months after it is released.": "Pesertanya tidak lagi dihitung dalam cakupan mulai hari ini. Bulan dari awal periode sampai bulan ini tetap dibayar (iuran BPJS dibayar bulanan di muka); dana yang dicadangkan untuk bulan sesudahnya dilepas kembali.",
     "Nobody is protected yet: all the reserved money is released.": "Belum ada yang dilindungi: seluruh dana yang dicadangkan dilepas kembali.",
-    ("Rp%(amount)s released (%(months)s month not yet covered)", "Rp%(amount)s released (%(months)s months not yet covered)"): ["Rp%(amount)s dilepas kembali (%(months)s bulan belum dilindungi)"],
+    (
+        "Rp%(amount)s released (%(months)s month not yet covered)",
+        "Rp%(amount)s released (%(months)s months not yet covered)",
+    ): ["Rp%(amount)s dilepas kembali (%(months)s bulan belum dilindungi)"],
     # Issue 19 (Hardening II): NIK look-ups, neutral import refusals, domicile and corrections.
     "Already in an open batch or protected for an overlapping period.": "Sudah ada di daftar kolektif terbuka atau sudah dilindungi untuk masa yang bertumpang tindih.",
     "Already registered as %(name)s; the registered name is kept.": "Sudah terdaftar sebagai %(name)s; nama yang terdaftar dipertahankan.",
@@ -1580,15 +1583,19 @@ ID = {
     "Under 15 when the period starts.": "Belum berusia 15 tahun saat periode dimulai.",
     "Lives in a kelurahan, which has no village officials.": "Tinggal di kelurahan, yang tidak memiliki perangkat desa.",
     "%(n)s member(s) carry warnings to check against their KTP; verify again with the warnings acknowledged.": "%(n)s anggota memiliki peringatan yang harus diperiksa dengan KTP; verifikasi lagi dengan menyatakan peringatan sudah diperiksa.",
-    ("%(n)s member carries a warning to check against their KTP:", "%(n)s members carry warnings to check against their KTP:"): ["%(n)s anggota memiliki peringatan yang harus diperiksa dengan KTP:"],
+    (
+        "%(n)s member carries a warning to check against their KTP:",
+        "%(n)s members carry warnings to check against their KTP:",
+    ): ["%(n)s anggota memiliki peringatan yang harus diperiksa dengan KTP:"],
     "I have checked these warnings against the KTPs and acknowledge them.": "Saya sudah memeriksa peringatan ini dengan KTP dan menyatakannya diterima.",
     "acknowledged by %(name)s": "sudah diperiksa oleh %(name)s",
-    ("%(n)s warning acknowledged by %(name)s", "%(n)s warnings acknowledged by %(name)s"): ["%(n)s peringatan diperiksa oleh %(name)s"],
+    ("%(n)s warning acknowledged by %(name)s", "%(n)s warnings acknowledged by %(name)s"): [
+        "%(n)s peringatan diperiksa oleh %(name)s"
+    ],
     "The NIK gives a birth date in the future.": "NIK memberi tanggal lahir di masa depan.",
     "Aged %(age)s: only people aged 15 or older can be enrolled (BPS working age).": "Berusia %(age)s tahun: hanya yang berusia 15 tahun ke atas yang dapat didaftarkan (usia kerja BPS).",
     # Issue 20: premiums as the regulations have them (aparatur desa on their siltap, BPU income levels,
     # whole months at each month's rates, no backdated protection, no double count).
-    "JP (pension)": "JP (jaminan pensiun)",
     "non-wage (BPU): on the declared income": "bukan penerima upah (BPU): atas penghasilan yang dilaporkan",
     "wage earner (PU): on the monthly wage": "penerima upah (PU): atas upah sebulan",
     "very low risk": "risiko sangat rendah",
@@ -1620,7 +1627,10 @@ ID = {
     "Each official's siltap (wage earners, PU: JKK 0.24 % + JKM 0.30 %…)": "Siltap masing-masing aparatur desa (penerima upah, PU: JKK 0,24 % + JKM 0,30 %…)",
     "Premiums of all members per month": "Iuran seluruh anggota per bulan",
     "Paid from (activated late)": "Dibayar mulai (diaktifkan terlambat)",
-    ("%(months)s month paid; BPJS does not backdate protection", "%(months)s months paid; BPJS does not backdate protection"): ["%(months)s bulan dibayar; BPJS tidak memberi perlindungan surut"],
+    (
+        "%(months)s month paid; BPJS does not backdate protection",
+        "%(months)s months paid; BPJS does not backdate protection",
+    ): ["%(months)s bulan dibayar; BPJS tidak memberi perlindungan surut"],
     "BPJS confirmation (CSV or XLSX with the columns nik and kpj, optional status: baru or sudah terdaftar)": "Konfirmasi BPJS (CSV atau XLSX dengan kolom nik dan kpj, status opsional: baru atau sudah terdaftar)",
     "For village officials add the columns jabatan (position) and siltap (fixed monthly pay in rupiah, e.g. 2.500.000).": "Untuk aparatur desa tambahkan kolom jabatan dan siltap (penghasilan tetap sebulan dalam rupiah, misalnya 2.500.000).",
     "Siltap (Rp)": "Siltap (Rp)",

@@ -235,6 +235,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A batch's programmes and an employer's registered ones are one set of codes (jkk, jkm, jht,
+    # jp): one enum in the schema, not two names for the same choices.
+    "ENUM_NAME_OVERRIDES": {"ProgrammeEnum": "enrollment.models.collective.Programme"},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
