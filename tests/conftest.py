@@ -120,6 +120,13 @@ def clerk(db):
 
 
 @pytest.fixture
+def kadis(db):
+    """A second labour-office user of Bangkalan, the head of the office (Kepala Dinas): four eyes
+    on money mean the clerk who verified a batch does not approve it (DESIGN §3)."""
+    return user_with(Role.LABOUR_OFFICE, BANGKALAN, username="kadis")
+
+
+@pytest.fixture
 def supervisor(db):
     return user_with(Role.SUPERVISOR, "35", username="supervisor")
 
@@ -127,13 +134,6 @@ def supervisor(db):
 @pytest.fixture
 def outsider(db):
     return user_with(Role.LABOUR_OFFICE, BADUNG, username="outsider")
-
-
-@pytest.fixture
-def kadis(db):
-    """A second labour-office user of Bangkalan, the head of the office (Kepala Dinas): four eyes
-    on money mean the clerk who verified a batch does not approve it (DESIGN §3)."""
-    return user_with(Role.LABOUR_OFFICE, BANGKALAN, username="kadis")
 
 
 @pytest.fixture

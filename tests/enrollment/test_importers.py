@@ -564,9 +564,7 @@ def test_a_free_person_registered_outside_the_uploaders_area_moves_without_being
     assert (person.name, person.village_id) == ("Warga 1", OTHER_VILLAGE)
 
 
-def test_a_held_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(
-    batch_in_state, officer
-):
+def test_a_held_person_registered_outside_the_uploaders_area_is_refused_without_saying_where(batch_in_state, officer):
     batch_in_state(BatchState.ACTIVE, members=1)  # protected June to December, in VILLAGE
     colleague = user_with(Role.FIELD_OFFICER, "35.26.01", username="colleague")
     later = new_batch(colleague, area="35.26.01", year=YEAR + 1, period_start=dt.date(YEAR + 1, 1, 1),
