@@ -205,7 +205,7 @@ def _seed_batches(*, log) -> None:
         terms=BatchTerms(
             kind=BatchKind.VILLAGE_OFFICIALS, regency_code=BANGKALAN, funding_source=FundingSource.DANA_DESA,
             year=year, period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31),
-            decree_number=f"{MARK} 141/07/KPTS/{year}", title="Perangkat desa (APBDes)", area_code=officials_village,
+            decree_number=f"{MARK} 141/07/KPTS/{year}", title="Aparatur desa (APBDes)", area_code=officials_village,
         ),
     )  # fmt: skip
     content = _csv(

@@ -212,9 +212,12 @@ class BatchForm(BootstrapForm):
         help_text=_("JKK and JKM are required; JHT is optional."),
     )
     decree_number = forms.CharField(
-        label=_("Decree number (SK Bupati)"),
+        label=_("Decree number (SK)"),
         required=False,
         max_length=120,
+        help_text=_(
+            "SK Bupati for a kabupaten's money, SK Wali Kota for a kota's, SK Kepala Desa for a village budget."
+        ),
         widget=forms.TextInput(attrs={"placeholder": "188/123/KPTS/433.013/2026"}),
     )
     title = forms.CharField(label=_("Title"), required=False, max_length=150)

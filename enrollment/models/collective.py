@@ -348,6 +348,16 @@ class EnrollmentBatch(TimeStamped):
     def requires_under_65(self) -> bool:
         return self.funding_source in GOVERNMENT_SOURCES
 
+    @property
+    def decree_kind(self) -> str:
+        """The decree that is the batch's legal basis, by who pays (DESIGN §3): the village head's
+        for a village budget, else the regent's for a kabupaten or the mayor's for a kota."""
+        if self.funding_source in VILLAGE_SOURCES:
+            return str(_("SK Kepala Desa"))
+        if self.regency.kind == Region.Kind.CITY:
+            return str(_("SK Wali Kota"))
+        return str(_("SK Bupati"))
+
 
 def months_between(start, end) -> int:
     """Calendar months covered from `start` to `end`, both included (June to December is 7)."""

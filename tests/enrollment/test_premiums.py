@@ -377,7 +377,7 @@ def test_seed_demo_prices_the_village_officials_on_their_siltap():
     from django.core.management import call_command
 
     call_command("seed_demo")
-    batch = EnrollmentBatch.objects.get(kind=BatchKind.VILLAGE_OFFICIALS, title="Perangkat desa (APBDes)")
+    batch = EnrollmentBatch.objects.get(kind=BatchKind.VILLAGE_OFFICIALS, title="Aparatur desa (APBDes)")
     premiums = dict(batch.members.values_list("position", "monthly_premium").order_by("position"))
     # PP 11/2019 siltap floors: Rp2,426,640 for the kepala desa costs Rp5,824 + Rp7,280 a month.
     assert premiums["kepala_desa"] == 13_104 and premiums["sekretaris_desa"] == 12_012
