@@ -22,7 +22,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from enrollment import selectors as enrollment_selectors
-from enrollment.models import BatchMember, BatchState, CaseState, FundingSource, ImportJob, ImportState, MemberState
+from enrollment.models import (
+    BatchMember,
+    BatchState,
+    CaseState,
+    EnrollmentBatch,
+    FundingSource,
+    ImportJob,
+    ImportState,
+    MemberState,
+)
 from outreach import selectors as outreach_selectors
 from outreach.models import VISIT_KINDS, EventVillage
 from ucj import scope
@@ -484,15 +493,23 @@ def _allocations(user, roots: list[str], today: dt.date) -> list[Item]:
 def _renewals(roots: list[str], today: dt.date) -> Item:
     """Members of active batches of the regency whose protection ends within RENEWAL_DAYS and who
     are in no later batch (what the batch page lists as due for renewal), per batch, the soonest
-    first. One grouped query."""
+    first. Two queries: the batches, then their members grouped."""
     later = BatchMember.objects.filter(
         participant=OuterRef("participant"), batch__period_start__gt=OuterRef("covered_until")
     ).exclude(batch__state__in=[BatchState.REJECTED, BatchState.CANCELLED])
+    # The regency's active batches first (a few hundred ids): given them, PostgreSQL reads the
+    # members through their batch's index instead of every member in the country whose protection
+    # ends in the window (70 ms against 30 for the busiest regency of the national data set).
+    # A member's protection never outlasts its batch's period.
+    batch_ids = list(
+        EnrollmentBatch.objects.filter(
+            scope.subtree_q(roots, "regency__code"), state=BatchState.ACTIVE, period_end__gte=today
+        ).values_list("id", flat=True)
+    )
     ending = (
         BatchMember.objects.filter(
-            scope.subtree_q(roots, "batch__regency__code"),
+            batch_id__in=batch_ids,
             state=MemberState.ACCEPTED,
-            batch__state=BatchState.ACTIVE,
             covered_until__gte=today,
             covered_until__lte=today + dt.timedelta(days=RENEWAL_DAYS),
         )
