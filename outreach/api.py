@@ -29,6 +29,7 @@ from outreach.models import ATTENDANCE_GROUPS, EventKind, EventVillage, Lead, Le
 from outreach.serializers import (
     MAX_ID,
     EventSerializer,
+    LeadFollowUpSerializer,
     LeadSerializer,
     LeadsToBatchResultSerializer,
     LeadsToBatchSerializer,
@@ -312,6 +313,41 @@ class LeadViewSet(PersonalDataLog, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = _valid(self.get_serializer(lead, data=request.data, partial=True))
         _as_api_fields(lambda: services.lead_update(actor=request.user, lead_id=lead.pk, data=_lead_data(data, lead)))
         return self._answer(lead.pk)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: LeadFollowUpSerializer(many=True), **_errors(404)},
+        description="The lead's follow-up log, newest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=LeadFollowUpSerializer,
+        responses={201: LeadFollowUpSerializer, **_errors(400, 403, 404)},
+        description="Record a contact with the lead. The lead follows its latest entry: `declined` or "
+        "`enrolled` closes it (status of that name, no next follow-up); any other outcome keeps it interested "
+        "with the entry's `next_date` (left out: a week from today). A lead on a batch stays `added`.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="follow-ups", url_name="follow-ups", **NO_FILTERS)
+    def follow_ups(self, request, pk=None, **kwargs):
+        lead = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.lead_follow_ups(lead=lead))
+            return self.get_paginated_response(LeadFollowUpSerializer(page, many=True).data)
+        data = _valid(LeadFollowUpSerializer(data=request.data))
+        next_date = data["next_date"] if "next_date" in data else services.follow_up_default_next()
+        entry = services.lead_follow_up_record(
+            lead_id=lead.pk,
+            actor=request.user,
+            data=services.FollowUpData(
+                date=data["date"],
+                channel=data["channel"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+                next_date=next_date,
+            ),
+        )
+        entry = selectors.lead_follow_ups(lead=lead).get(pk=entry.pk)
+        return Response(LeadFollowUpSerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=LeadsToBatchSerializer,

@@ -22,13 +22,15 @@ from outreach.models import (
     DistributionPoint,
     EventKind,
     EventVillage,
+    FollowUpChannel,
+    FollowUpOutcome,
     Lead,
     LeadStatus,
     OutreachEvent,
     PartnerAgency,
     PlantingSeason,
 )
-from outreach.services import EventData, LeadData
+from outreach.services import EventData, FollowUpData, LeadData, follow_up_default_next
 from ucj import scope
 from ucj.models import Region, Role, regency_code
 
@@ -605,6 +607,41 @@ LEAD_ERROR_ALIASES = {"village_code": "village"}
 
 
 LEAD_TABS = ("today", "overdue", "upcoming", "all")
+
+
+class FollowUpForm(BootstrapForm):
+    """One contact with a lead, on the lead's page: today and a next try a week ahead are filled
+    in, and the officer changes them when the person asked for another day."""
+
+    date = DateField(label=_("Date"))
+    channel = forms.ChoiceField(
+        label=_("How"), choices=FollowUpChannel.choices, widget=forms.RadioSelect, initial=FollowUpChannel.PHONE
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", CHOOSE), *FollowUpOutcome.choices])
+    next_date = DateField(
+        label=_("Next follow-up"),
+        required=False,
+        help_text=_(
+            "Proposed a week ahead; change it if the person asked for another day. Not used when the outcome "
+            "is enrolled or declined."
+        ),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"date": today, "next_date": follow_up_default_next(today)})
+        super().__init__(*args, **kwargs)
+
+    def data_for_service(self) -> FollowUpData:
+        data = self.cleaned_data
+        return FollowUpData(
+            date=data["date"],
+            channel=data["channel"],
+            outcome=data["outcome"],
+            notes=data["notes"].strip(),
+            next_date=data["next_date"],
+        )
 
 
 class LeadFilterForm(BootstrapForm):

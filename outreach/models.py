@@ -167,6 +167,9 @@ class LeadStatus(models.TextChoices):
     INTERESTED = "interested", _("interested")
     ADDED = "added", _("added to a batch")
     DECLINED = "declined", _("declined")
+    # Registered with BPJS by other means (on their own as BPU, through an employer), as a
+    # follow-up found out: nothing more to follow up, and no batch needed.
+    ENROLLED = "enrolled", _("enrolled")
 
 
 class Lead(TimeStamped):
@@ -218,3 +221,42 @@ class Lead(TimeStamped):
 
     def get_absolute_url(self):
         return reverse("outreach:lead-detail", args=[self.pk])
+
+
+class FollowUpChannel(models.TextChoices):
+    VISIT = "visit", _("visit")
+    PHONE = "phone", _("phone call")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class FollowUpOutcome(models.TextChoices):
+    REACHED = "reached", _("reached")
+    NOT_REACHED = "not_reached", _("not reached")
+    WILL_ENROLL = "will_enroll", _("will enroll")
+    ENROLLED = "enrolled", _("enrolled")
+    DECLINED = "declined", _("declined")
+
+
+class LeadFollowUp(TimeStamped):
+    """One contact with a lead: when, how, what came of it, who made it and when to try next. The
+    log is written once and never edited; the lead's status and next follow-up date follow from
+    its latest entry (`outreach.services.lead_follow_up_record`)."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="follow_ups")
+    date = models.DateField(_("date"))
+    channel = models.CharField(_("how"), max_length=10, choices=FollowUpChannel.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=FollowUpOutcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    next_date = models.DateField(_("next follow-up"), null=True, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lead follow-up")
+        verbose_name_plural = _("lead follow-ups")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["lead", "date"], name="lead_follow_up_date")]
+
+    def __str__(self):
+        return f"{self.lead_id} {self.date:%Y-%m-%d} {self.outcome}"

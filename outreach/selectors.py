@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from outreach.models import ATTENDANCE_GROUPS, VISIT_KINDS, EventVillage, Lead, LeadStatus, OutreachEvent
+from outreach.models import ATTENDANCE_GROUPS, VISIT_KINDS, EventVillage, Lead, LeadFollowUp, LeadStatus, OutreachEvent
 from ucj import scope
-from ucj.models import ROOT_CODE, Region, Role
+from ucj.models import ROOT_CODE, Region, Role, code_in_subtree
 
 User = get_user_model()
 
@@ -75,6 +75,11 @@ def follow_ups(*, user, day) -> dict[str, QuerySet[Lead]]:
     }
 
 
+def lead_follow_ups(*, lead) -> QuerySet[LeadFollowUp]:
+    """The lead's follow-up log, newest first, with who made each contact."""
+    return LeadFollowUp.objects.filter(lead=lead).select_related("officer").order_by("-date", "-id")
+
+
 # --- Village visit coverage -----------------------------------------------------------------------
 
 
@@ -124,7 +129,9 @@ class VisitCoverage:
     """Village visit coverage of a region between `since` (None: from the beginning) and `until`.
     A village counts as visited when an event of VISIT_KINDS reached it in the period; desa (with
     desa adat) and kelurahan are counted apart, as the news counts desa. A village is stale when
-    its last visit is `stale_days` or more days before `until`, or it was never visited."""
+    its last visit is `stale_days` or more days before `until`, or it was never visited; the
+    headline is the share that is not (`recent_percent`): a village visited once in January is not
+    "visited" in December."""
 
     region: Region
     since: datetime.date | None
@@ -133,6 +140,12 @@ class VisitCoverage:
     villages: int
     visited: int
     percent: float | None
+    # The headline: villages whose last visit lies within `stale_days` before `until`, their share,
+    # and the rest split into never visited and visited longer ago.
+    recent: int
+    recent_percent: float | None
+    never: int
+    lapsed: int
     desa: KindCounts
     kelurahan: KindCounts
     per_village: list[VillageVisits] = field(default_factory=list)
@@ -259,6 +272,10 @@ def village_visit_coverage(
         villages=total,
         visited=visited,
         percent=_percent(visited, total),
+        recent=total - len(stale),
+        recent_percent=_percent(total - len(stale), total),
+        never=sum(1 for v in stale if v.last_visit is None),
+        lapsed=sum(1 for v in stale if v.last_visit is not None),
         desa=KindCounts(counts["desa"][0], counts["desa"][1], _percent(counts["desa"][1], counts["desa"][0])),
         kelurahan=KindCounts(
             counts["kelurahan"][0], counts["kelurahan"][1], _percent(counts["kelurahan"][1], counts["kelurahan"][0])
@@ -267,6 +284,101 @@ def village_visit_coverage(
         stale=stale,
         per_month_kind=per_month_kind,
         per_officer=per_officer,
+    )
+
+
+@dataclass
+class RegionVisits:
+    """One region of an overview: its villages and how many were visited within the window."""
+
+    region: Region
+    villages: int
+    recent: int
+    never: int
+    lapsed: int
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.recent, self.villages)
+
+
+@dataclass
+class VisitOverview:
+    until: datetime.date
+    stale_days: int
+    regions: list[RegionVisits]
+    waiting: list[VillageVisits]  # the villages waiting longest: never visited first, then the oldest visit
+    waiting_total: int
+
+    @property
+    def villages(self) -> int:
+        return sum(r.villages for r in self.regions)
+
+    @property
+    def recent(self) -> int:
+        return sum(r.recent for r in self.regions)
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.recent, self.villages)
+
+
+def village_visit_overview(
+    *, regions: list[Region], until: datetime.date, stale_days: int = 90, waiting: int = 30
+) -> VisitOverview:
+    """Village visit coverage side by side for several regions (an officer's districts), each as
+    the share of its villages visited within `stale_days` before `until`, and the villages across
+    all of them waiting longest for a visit. Two queries whatever the number of regions. The
+    caller has fetched `regions` through the scope; they do not overlap (a user's root codes)."""
+    codes = [r.code for r in regions]
+    if not codes:
+        return VisitOverview(until=until, stale_days=stale_days, regions=[], waiting=[], waiting_total=0)
+    villages = list(
+        Region.objects.filter(scope.subtree_q(codes, "code"), level=Region.Level.VILLAGE)
+        .order_by("code")
+        .values_list("code", "name", "kind", "parent_id", "parent__name")
+    )
+    last_by_village = dict(
+        EventVillage.objects.filter(scope.subtree_q(codes, "village__code"), kind__in=VISIT_KINDS, date__lte=until)
+        .values("village_id")
+        .annotate(last=Max("date"))
+        .order_by()
+        .values_list("village_id", "last")
+    )
+    counts = {code: [0, 0, 0] for code in codes}  # villages, never, lapsed
+    stale: list[VillageVisits] = []
+    for code, name, kind, district_code, district_name in villages:
+        root = next(c for c in codes if code_in_subtree(code, c))
+        last = last_by_village.get(code)
+        days = (until - last).days if last else None
+        counts[root][0] += 1
+        if days is None or days >= stale_days:
+            counts[root][1 if last is None else 2] += 1
+            stale.append(
+                VillageVisits(
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    district_code=district_code or "",
+                    district_name=district_name or "",
+                    last_visit=last,
+                    visits=0,
+                    days_since=days,
+                )
+            )
+    stale.sort(key=lambda v: (v.last_visit is not None, v.last_visit or datetime.date.min, v.name))
+    rows = [
+        RegionVisits(
+            region=r,
+            villages=counts[r.code][0],
+            recent=counts[r.code][0] - counts[r.code][1] - counts[r.code][2],
+            never=counts[r.code][1],
+            lapsed=counts[r.code][2],
+        )
+        for r in regions
+    ]
+    return VisitOverview(
+        until=until, stale_days=stale_days, regions=rows, waiting=stale[:waiting], waiting_total=len(stale)
     )
 
 

@@ -20,7 +20,10 @@ from outreach.models import (
     ATTENDANCE_GROUPS,
     DistributionPoint,
     EventKind,
+    FollowUpChannel,
+    FollowUpOutcome,
     Lead,
+    LeadFollowUp,
     LeadStatus,
     OutreachEvent,
     PartnerAgency,
@@ -373,3 +376,31 @@ class LeadsToBatchResultSerializer(serializers.Serializer):
     warnings = LeadWarningSerializer(
         many=True, help_text="What the check noted about added leads (a NIK issued in another regency…)."
     )
+
+
+class LeadFollowUpSerializer(serializers.ModelSerializer):
+    """One contact with a lead. On create, `next_date` left out is proposed a week ahead (null: no
+    next try); it is ignored when the outcome is `enrolled` or `declined`."""
+
+    channel = serializers.ChoiceField(choices=FollowUpChannel.choices, help_text="visit, phone or whatsapp")
+    outcome = serializers.ChoiceField(choices=FollowUpOutcome.choices)
+    notes = serializers.CharField(max_length=MAX_NOTES, required=False, allow_blank=True, default="")
+    next_date = serializers.DateField(required=False, allow_null=True)
+    lead = serializers.IntegerField(source="lead_id", read_only=True)
+    officer = serializers.CharField(source="officer.username", read_only=True)
+
+    class Meta:
+        model = LeadFollowUp
+        fields = [
+            "id",
+            "lead",
+            "date",
+            "channel",
+            "outcome",
+            "notes",
+            "next_date",
+            "officer",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]

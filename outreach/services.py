@@ -7,7 +7,8 @@ and the forms' field names: `kind`, `date`, `villages`, one per attendance group
 `farmers`, `attendance` for an unknown group, `planting_season`, `distribution_point_kind`,
 `distribution_point`, `employer` (an employer's id) and `employer_name` (a name), `latitude`,
 `longitude`, `officers`, `partner`, `partner_agency`; for leads `name`, `village_code`, `event`,
-`nik`, `sex`, `birth_date`, `phone`, `occupation`, `status`; `leads` and `batch` for leads into a
+`nik`, `sex`, `birth_date`, `phone`, `occupation`, `status`; for follow-ups `date`, `channel`,
+`outcome`, `notes`, `next_date`; `leads` and `batch` for leads into a
 batch), `PermissionDenied` for a role that may not, `Http404` for an object outside the actor's
 regions, `Conflict` for a client_id taken by someone else or already used for another event, or a
 batch that is not a draft."""
@@ -55,7 +56,10 @@ from outreach.models import (
     DistributionPoint,
     EventKind,
     EventVillage,
+    FollowUpChannel,
+    FollowUpOutcome,
     Lead,
+    LeadFollowUp,
     LeadStatus,
     OutreachEvent,
     PartnerAgency,
@@ -868,6 +872,104 @@ def lead_update(*, actor, lead_id: int, data: LeadData) -> Lead:
         data={"before": before, "after": _lead_audit(lead)},
     )
     return lead
+
+
+# --- Lead follow-ups ------------------------------------------------------------------------------
+
+# The next try is proposed this many days after a contact (the form shows it, editable).
+FOLLOW_UP_DAYS = 7
+# Outcomes after which there is nothing more to follow up, and the status they give the lead.
+CLOSING_OUTCOMES = {FollowUpOutcome.DECLINED: LeadStatus.DECLINED, FollowUpOutcome.ENROLLED: LeadStatus.ENROLLED}
+# A next try further ahead than this is a typing mistake in the year.
+MAX_FOLLOW_UP_AHEAD_DAYS = 366
+MAX_FOLLOW_UP_NOTES = 5000
+
+
+def follow_up_default_next(day: datetime.date | None = None) -> datetime.date:
+    return (day or timezone.localdate()) + datetime.timedelta(days=FOLLOW_UP_DAYS)
+
+
+@dataclass
+class FollowUpData:
+    date: datetime.date
+    channel: str
+    outcome: str
+    notes: str = ""
+    next_date: datetime.date | None = None
+
+
+def _clean_follow_up(data: FollowUpData) -> dict:
+    errors: dict[str, str] = {}
+    day = data.date
+    today = timezone.localdate(timezone=EASTERNMOST)
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        errors["date"] = _("Give the date of the follow-up.")
+    elif day > today:
+        errors["date"] = _("The date %(date)s is in the future; record a follow-up once it has taken place.") % {
+            "date": day.strftime("%d/%m/%Y")
+        }
+    elif day < today - datetime.timedelta(days=MAX_AGE_DAYS):
+        errors["date"] = _("The date %(date)s is more than a year ago; check the year.") % {
+            "date": day.strftime("%d/%m/%Y")
+        }
+    if data.channel not in FollowUpChannel.values:
+        errors["channel"] = _("Choose visit, phone call or WhatsApp.")
+    if data.outcome not in FollowUpOutcome.values:
+        errors["outcome"] = _("Choose what came of it.")
+    next_date = data.next_date
+    if data.outcome in CLOSING_OUTCOMES:
+        next_date = None  # nothing more to follow up
+    elif next_date is not None and "date" not in errors:
+        if next_date < max(day, timezone.localdate()):
+            errors["next_date"] = _("The next follow-up must be today or later, and not before this one.")
+        elif next_date > today + datetime.timedelta(days=MAX_FOLLOW_UP_AHEAD_DAYS):
+            errors["next_date"] = _("The next follow-up is more than a year ahead; check the year.")
+    notes = _check_length((data.notes or "").strip(), "notes", MAX_FOLLOW_UP_NOTES, errors)
+    if errors:
+        raise ValidationFailed(_("The follow-up could not be saved; check the marked fields."), details=errors)
+    return {"date": day, "channel": data.channel, "outcome": data.outcome, "notes": notes, "next_date": next_date}
+
+
+@transaction.atomic
+def lead_follow_up_record(*, lead_id: int, actor, data: FollowUpData) -> LeadFollowUp:
+    """Record one contact with a lead (field officer, labour office or administrator over the
+    lead's village). The lead follows its latest entry (by date, then as recorded): declined or
+    enrolled closes it (no next date); any other outcome keeps or reopens it as interested with
+    the entry's next date. A lead on a batch stays `added` (the batch holds the person); an entry
+    dated before the latest one is logged without changing the lead."""
+    if not selectors.leads_visible_to(actor).filter(pk=lead_id).exists():
+        raise Http404(_("Not found."))
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    scope.require_role(actor, *LOGGING_ROLES, region_code=lead.village_id)
+    values = _clean_follow_up(data)
+    entry = LeadFollowUp.objects.create(lead=lead, officer=actor, **values)
+    latest = lead.follow_ups.order_by("-date", "-id").values_list("pk", flat=True).first()
+    before = _lead_audit(lead)
+    if latest == entry.pk:
+        if lead.status == LeadStatus.ADDED and lead.pk in _on_batch([lead]):
+            lead.next_follow_up = None
+        else:
+            if lead.status == LeadStatus.ADDED:
+                lead.batch = None
+            lead.status = CLOSING_OUTCOMES.get(entry.outcome, LeadStatus.INTERESTED)
+            lead.next_follow_up = entry.next_date
+        lead.save(update_fields=["status", "next_follow_up", "batch", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="outreach.lead.follow_up",
+        target=lead,
+        region_code=regency_code(lead.village_id),
+        data={
+            "follow_up": entry.pk,
+            "channel": entry.channel,
+            "outcome": entry.outcome,
+            "date": entry.date.isoformat(),
+            "next_date": entry.next_date.isoformat() if entry.next_date else None,
+            "before": before,
+            "after": _lead_audit(lead),
+        },
+    )
+    return entry
 
 
 # --- Leads into a batch ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("leads/to-batch/", views.leads_to_batch, name="leads-to-batch"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead-edit"),
+    path("leads/<int:pk>/follow-ups/", views.lead_follow_up, name="lead-follow-up"),
     path("outreach/visits/", views.visits_index, name="visits"),
     path("outreach/visits/<region:code>/", views.visits, name="visits-region"),
 ]

@@ -32,6 +32,7 @@ from outreach.forms import (
     DistrictChoiceForm,
     EventFilterForm,
     EventForm,
+    FollowUpForm,
     LeadFilterForm,
     LeadForm,
     LeadsToBatchForm,
@@ -326,13 +327,45 @@ def _lead_or_404(request, pk) -> Lead:
     )
 
 
-@require_GET
-def lead_detail(request, pk):
-    lead = _lead_or_404(request, pk)
+def _lead_page(request, lead: Lead, follow_up_form: FollowUpForm | None = None):
     _lead_rows(request.user, [lead])
     if _sees_personal_data(request.user, lead):
         _log_lead_shown(request, lead)
-    return render(request, "outreach/lead_detail.html", {"lead": lead, "may_edit": _may_edit_lead(request.user, lead)})
+    may_edit = _may_edit_lead(request.user, lead)
+    if may_edit and follow_up_form is None:
+        follow_up_form = FollowUpForm()
+    context = {
+        "lead": lead,
+        "may_edit": may_edit,
+        "follow_ups": selectors.lead_follow_ups(lead=lead),
+        "follow_up_form": follow_up_form if may_edit else None,
+    }
+    return render(
+        request, "outreach/lead_detail.html", context, status=400 if follow_up_form and follow_up_form.errors else 200
+    )
+
+
+@require_GET
+def lead_detail(request, pk):
+    return _lead_page(request, _lead_or_404(request, pk))
+
+
+@require_POST
+def lead_follow_up(request, pk):
+    """Record a contact with the lead (the form on the lead's page); errors come back on it."""
+    lead = _lead_or_404(request, pk)
+    user = request.user
+    scope.require_role(user, *LOGGER_ROLES, region_code=lead.village_id)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_follow_up_record(lead_id=lead.pk, actor=user, data=form.data_for_service())
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The follow-up was recorded."))
+            return redirect(lead)
+    return _lead_page(request, lead, form)
 
 
 def _log_lead_shown(request, lead: Lead) -> None:
@@ -470,13 +503,29 @@ def _default_order(v):
     return (v.last_visit is not None, v.last_visit or dt.date.min, v.district_name, v.name)
 
 
+# The windows offered beside the headline ("visited in the last N days"); `?days=` takes any.
+VISIT_WINDOWS = (30, 90, 180, 365)
+# An overview across the user's regions lists up to this many; more are chosen from a list.
+MAX_OVERVIEW_REGIONS = 50
+
+
 @require_GET
 def visits_index(request):
-    """The user's widest region, or the regions they hold to choose from."""
+    """The user's widest region; for several regencies, districts or villages (an officer's
+    districts) all of them side by side with the villages waiting longest; else a list."""
     code = scope.widest_region_code(request.user)
     if code:
         return visits(request, code)
-    roots = Region.objects.filter(code__in=scope.root_codes(request.user)).order_by("code")
+    roots = list(Region.objects.filter(code__in=scope.root_codes(request.user)).order_by("code"))
+    if roots and len(roots) <= MAX_OVERVIEW_REGIONS and all(r.level in VISIT_LEVELS for r in roots):
+        filters = VisitFilterForm(request.GET or None)
+        values = filters.values()
+        overview = selectors.village_visit_overview(regions=roots, until=values["until"], stale_days=values["days"])
+        return render(
+            request,
+            "outreach/visits_overview.html",
+            {"overview": overview, "values": values, "windows": VISIT_WINDOWS},
+        )
     return render(request, "outreach/visits_choose.html", {"regions": roots, "region": None})
 
 
@@ -506,6 +555,7 @@ def visits(request, code):
             "values": values,
             "coverage": coverage,
             "rows": rows,
+            "windows": VISIT_WINDOWS,
             **_months_by_kind(coverage.per_month_kind),
             "breadcrumbs": _visit_breadcrumbs(user, region),
         },

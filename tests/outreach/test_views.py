@@ -788,10 +788,10 @@ def test_visits_with_only_an_end_start_on_january_first_of_its_year(client, offi
     assert response.context["values"]["since"] == dt.date(timezone.localdate().year, 1, 1)
 
 
-def test_visits_lets_an_officer_of_two_districts_choose_and_a_province_pick_a_regency(client, officer, supervisor):
+def test_visits_shows_an_officer_of_two_districts_both_and_a_province_picks_a_regency(client, officer, supervisor):
     client.force_login(officer)
     response = client.get("/outreach/visits/")
-    assert [r.code for r in response.context["regions"]] == ["35.26.01", "35.26.02"]
+    assert [r.region.code for r in response.context["overview"].regions] == ["35.26.01", "35.26.02"]
     client.force_login(supervisor)
     response = client.get("/outreach/visits/35/")
     assert "35.26" in [r.code for r in response.context["regions"]]

@@ -32,7 +32,7 @@ from enrollment.models import (
 )
 from enrollment.selectors import employer_assess
 from outreach import services as outreach
-from outreach.models import EventKind, Lead, OutreachEvent
+from outreach.models import EventKind, Lead, LeadFollowUp, OutreachEvent
 from tests.factories import user_with
 from ucj.models import Role
 
@@ -66,6 +66,7 @@ OBJECT_ROUTES = {
     "outreach:lead-new": "event",
     "outreach:lead-detail": "lead",
     "outreach:lead-edit": "lead",
+    "outreach:lead-follow-up": "lead",
     "api:participant-detail": "participant",
     "api:allocation-detail": "allocation",
     "api:batch-detail": "batch",
@@ -88,6 +89,7 @@ OBJECT_ROUTES = {
     "api:compliance-case-steps": "case",
     "api:event-detail": "event",
     "api:lead-detail": "lead",
+    "api:lead-follow-ups": "lead",
 }
 # Routes outside the sweep, and why.
 NOT_SWEPT = {
@@ -219,7 +221,7 @@ def bangkalan(officer, clerk):
 
 SWEPT_MODELS = (
     EnrollmentBatch, BatchMember, ImportJob, Participant, FundingAllocation, Employer, ComplianceCase,
-    OutreachEvent, Lead,
+    OutreachEvent, Lead, LeadFollowUp,
 )  # fmt: skip
 
 
