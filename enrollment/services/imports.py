@@ -327,6 +327,9 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now, reser
     groups: dict[str, str] = {}
     # The time as text, once: psycopg formatting a datetime per cell cost 0.5 s of 100,000 rows.
     stamp = now.isoformat()
+    # Rates are read before the COPY: the connection takes no other query while it copies (a
+    # query there waited for ever on a server that was waiting for the COPY's data).
+    premium = _wage_pricer(batch)
     # wrap_database_errors: psycopg's COPY errors become Django's (IntegrityError) like a query's.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         ids = {nik: pk for nik, (pk, _village, _name) in registered.items()}
@@ -354,7 +357,7 @@ def _copy_rows(batch: EnrollmentBatch, valid: list, registered: dict, now, reser
             if batch.is_officials:
                 # Officials' pay and premium; other batches leave both NULL, and the COPY of a
                 # 100,000-row list of vulnerable workers stays as it was.
-                premium, by_pk = _wage_pricer(batch), {ids[r.nik]: r.wage for r in valid}
+                by_pk = {ids[r.nik]: r.wage for r in valid}
                 columns += ", wage, monthly_premium"
                 members = [(*m, by_pk[m[1]], premium(by_pk[m[1]])) for m in members]
         with cursor.cursor.copy(f"COPY {BatchMember._meta.db_table} ({columns}) FROM STDIN") as copy:
