@@ -13,6 +13,7 @@ the next days, three closed with workers registered (they count as wage earners,
 
 Idempotent: each part checks for itself, and a second run leaves the demo as it is."""
 
+import contextlib
 import datetime as dt
 import random
 
@@ -41,6 +42,7 @@ from enrollment.models import (
 )
 from enrollment.services import BatchTerms
 from enrollment.services import employers as employer_services
+from ucj.demo import on_day
 from ucj.models import Region
 from ucj.workdays import add_working_days
 
@@ -472,20 +474,23 @@ def _seed_employers(*, log) -> None:
         track, n_steps, offset = (Track.BPJS, 1, -int(closing[3])) if closing else PROGRESS[progress]
         kinds = [kind.value for kind in TRACK_STEPS[track][:n_steps]]
         opened, taken = _schedule(kinds, _working_days_from(today, offset))
-        case = employer_services.case_open(
-            actor=clerk, employer_id=employer.pk, finding=finding, opened_on=opened,
-            notes=f"Temuan dari pencocokan WLKP dan daftar BPJS: {Finding(finding).label}.",
-        )  # fmt: skip
+        # Each step is taken on its own day: the case's history agrees with its dates.
+        with _on(opened, today):
+            case = employer_services.case_open(
+                actor=clerk, employer_id=employer.pk, finding=finding, opened_on=opened,
+                notes=f"Temuan dari pencocokan WLKP dan daftar BPJS: {Finding(finding).label}.",
+            )  # fmt: skip
         for kind, day in zip(kinds, taken, strict=True):
             letter += 1
             fine = {}
             if kind == StepKind.FINE:
                 owed = max(case.gap_wages, 1_000_000) * PREMIUM_PER_10_000 // 10_000
                 fine = {"premiums_owed": owed, "fine_months": 1}
-            employer_services.case_step_record(
-                actor=clerk, case_id=case.pk, kind=kind, taken_on=day, notes=STEP_NOTES[kind],
-                document_number=f"560/{100 + letter}/433.112/{day.year}", **fine,
-            )  # fmt: skip
+            with _on(day, today):
+                employer_services.case_step_record(
+                    actor=clerk, case_id=case.pk, kind=kind, taken_on=day, notes=STEP_NOTES[kind],
+                    document_number=f"560/{100 + letter}/433.112/{day.year}", **fine,
+                )  # fmt: skip
         if closing:
             _close(clerk, case, employer, outcome=closing[1], workers=int(closing[2]), day=taken[-1], today=today)
 
@@ -506,6 +511,16 @@ def _close(clerk, case: ComplianceCase, employer: Employer, *, outcome: str, wor
     the programmes of its size from BPJS's letter."""
     closed_on = min(add_working_days(day, 4), today)
     wage = employer.reported_wages // employer.reported_workers
+    with _on(closed_on, today):
+        _close_on_the_day(clerk, case, employer, outcome=outcome, workers=workers, wage=wage, closed_on=closed_on)
+
+
+def _on(day: dt.date, today: dt.date):
+    """As on `day` during office hours; today's at the present moment (not in the future)."""
+    return on_day(day, dt.time(10, 0)) if day < today else contextlib.nullcontext()
+
+
+def _close_on_the_day(clerk, case, employer, *, outcome, workers, wage, closed_on) -> None:
     employer_services.case_close(
         actor=clerk, case_id=case.pk, outcome=outcome, workers_added=workers, wages_added=workers * wage,
         closed_on=closed_on, notes="Bukti pendaftaran dari BPJS Ketenagakerjaan diterima.",

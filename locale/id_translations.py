@@ -1695,21 +1695,14 @@ ID = {
     "by %(who)s": "oleh %(who)s",
     "next: %(day)s": "berikutnya: %(day)s",
     "No follow-up recorded yet.": "Belum ada tindak lanjut yang dicatat.",
-    ("Villages visited in the last %(days)s day", "Villages visited in the last %(days)s days"): [
-        "Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir"
-    ],
+    ("Villages visited in the last %(days)s day", "Villages visited in the last %(days)s days"): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir"],
     "of the villages (%(visited)s of %(total)s)": "dari desa/kelurahan (%(visited)s dari %(total)s)",
     ("%(n)s never visited", "%(n)s never visited"): ["%(n)s belum pernah dikunjungi"],
-    ("%(n)s not visited for %(days)s days or more", "%(n)s not visited for %(days)s days or more"): [
-        "%(n)s tidak dikunjungi %(days)s hari atau lebih"
-    ],
+    ("%(n)s not visited for %(days)s days or more", "%(n)s not visited for %(days)s days or more"): ["%(n)s tidak dikunjungi %(days)s hari atau lebih"],
     "From %(since)s to %(until)s: %(visited)s of %(total)s visited at least once": "Dari %(since)s sampai %(until)s: %(visited)s dari %(total)s dikunjungi setidaknya sekali",
     "Window": "Rentang waktu",
     "%(n)s days": "%(n)s hari",
-    (
-        "Villages visited in the last %(days)s day up to %(until)s, in each of your areas.",
-        "Villages visited in the last %(days)s days up to %(until)s, in each of your areas.",
-    ): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir sampai %(until)s, di setiap wilayah Anda."],
+    ("Villages visited in the last %(days)s day up to %(until)s, in each of your areas.", "Villages visited in the last %(days)s days up to %(until)s, in each of your areas."): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir sampai %(until)s, di setiap wilayah Anda."],
     "All your areas": "Semua wilayah Anda",
     "Per area": "Per wilayah",
     "Visited": "Dikunjungi",
@@ -1719,4 +1712,6 @@ ID = {
     ("%(day)s (%(days)s day ago)", "%(day)s (%(days)s days ago)"): ["%(day)s (%(days)s hari lalu)"],
     "The first %(n)s; open an area for all of its villages.": "%(n)s yang pertama; buka wilayahnya untuk melihat semua desa/kelurahannya.",
     "Every village was visited within this window.": "Semua desa/kelurahan dikunjungi dalam rentang waktu ini.",
+    # Issue 25 point 7: the progress page's activations of the month.
+    ("%(count_text)s person protected from %(month)s on through activated batches.", "%(count_text)s people protected from %(month)s on through activated batches."): ["%(count_text)s orang terlindungi mulai %(month)s melalui daftar kolektif yang diaktifkan."],
 }

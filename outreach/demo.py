@@ -11,6 +11,7 @@ due today or overdue, two of them put on the enrollment demo's draft batch.
 Dates are relative to today (the last ~150 days; the fertiliser tie-ins on the most recent rendeng
 days). Idempotent: every event has a fixed client id, and a second run adds nothing."""
 
+import contextlib
 import datetime as dt
 import random
 import uuid
@@ -22,8 +23,19 @@ from django.utils import timezone
 from enrollment.demo import FAMILY, MARK, MEN, WOMEN
 from enrollment.models import BatchState, EnrollmentBatch
 from outreach import services
-from outreach.models import DistributionPoint, EventKind, OutreachEvent, PartnerAgency, PlantingSeason
-from outreach.services import EventData, LeadData
+from outreach.models import (
+    DistributionPoint,
+    EventKind,
+    FollowUpChannel,
+    FollowUpOutcome,
+    Lead,
+    LeadStatus,
+    OutreachEvent,
+    PartnerAgency,
+    PlantingSeason,
+)
+from outreach.services import EventData, FollowUpData, LeadData
+from ucj.demo import on_day
 
 User = get_user_model()
 
@@ -259,6 +271,55 @@ def _leads(events: list[OutreachEvent], today: dt.date, rng: random.Random) -> l
     return out
 
 
+def _on(day: dt.date, today: dt.date):
+    """As on `day` in the evening; today's at the present moment (not in the future)."""
+    return on_day(day, dt.time(17, 30)) if day < today else contextlib.nullcontext()
+
+
+def _follow_ups(leads: list[Lead], events: dict[int, OutreachEvent], today: dt.date, rng: random.Random) -> int:
+    """The contacts that brought each lead where it stands: a call or a WhatsApp message (a visit
+    without a phone) a week before its next follow-up, sometimes after a first try that did not
+    reach the person; a declined lead's refusal. Each recorded on its day through the service, so
+    the lead's status and next date follow from them as they would have."""
+    n = 0
+    for i, lead in enumerate(leads):
+        met = events[lead.event_id].date
+        channel = (
+            (FollowUpChannel.WHATSAPP if i % 2 else FollowUpChannel.PHONE) if lead.phone else FollowUpChannel.VISIT
+        )
+        if lead.status == LeadStatus.DECLINED:
+            plan = [
+                (
+                    min(met + dt.timedelta(days=4), today),
+                    FollowUpOutcome.DECLINED,
+                    None,
+                    "Belum berminat, iuran dirasa berat.",
+                )
+            ]
+        elif lead.next_follow_up is not None:
+            last = min(today, lead.next_follow_up - dt.timedelta(days=7))
+            if last < met:
+                continue
+            outcome = FollowUpOutcome.WILL_ENROLL if i % 3 == 0 else FollowUpOutcome.REACHED
+            note = (
+                "Mau ikut bila masuk daftar DBHCHT berikutnya."
+                if outcome == FollowUpOutcome.WILL_ENROLL
+                else "Minta waktu berembuk dengan keluarga."
+            )
+            plan = [(last, outcome, lead.next_follow_up, note)]
+            first = last - dt.timedelta(days=rng.choice((2, 3, 4)))
+            if i % 4 == 1 and first >= met and lead.phone:
+                plan.insert(0, (first, FollowUpOutcome.NOT_REACHED, last, "Tidak diangkat."))
+        else:
+            continue
+        for day, outcome, next_date, note in plan:
+            data = FollowUpData(date=day, channel=channel, outcome=outcome, notes=note, next_date=next_date)
+            with _on(day, today):
+                services.lead_follow_up_record(lead_id=lead.pk, actor=lead.officer, data=data)
+            n += 1
+    return n
+
+
 @transaction.atomic
 def seed(*, password: str, log=print) -> None:
     if OutreachEvent.objects.filter(client_id=_client_id(0)).exists():
@@ -268,11 +329,19 @@ def seed(*, password: str, log=print) -> None:
     today = timezone.localdate()
     rng = random.Random(3526)
     events = []
+    # Each event is logged on its own day (in the evening, back from the field), and the people
+    # met there are leads from that day: their pages and histories agree with their dates.
     for n, (username, data) in enumerate(_plan(today, rng)):
-        event, _created = services.event_log(actor=users[username], client_id=_client_id(n), data=data)
+        with _on(data.date, today):
+            event, _created = services.event_log(actor=users[username], client_id=_client_id(n), data=data)
         events.append(event)
 
-    leads = [services.lead_create(actor=users[username], data=data) for username, data in _leads(events, today, rng)]
+    by_id = {event.pk: event for event in events}
+    leads = []
+    for username, data in _leads(events, today, rng):
+        with _on(by_id[data.event_id].date, today):
+            leads.append(services.lead_create(actor=users[username], data=data))
+    follow_ups = _follow_ups(leads, by_id, today, rng)
 
     added = 0
     draft = EnrollmentBatch.objects.filter(
@@ -289,6 +358,7 @@ def seed(*, password: str, log=print) -> None:
     log(
         f"Outreach demo: {len(events)} events ("
         + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
-        + f"), {len(leads)} leads ({sum(1 for lead in leads if lead.next_follow_up == today)} to follow up today)"
+        + f"), {len(leads)} leads ({sum(1 for lead in leads if lead.next_follow_up == today)} to follow up today, "
+        + f"{follow_ups} follow-ups logged)"
         + (f", {added} added to draft batch #{draft.pk}." if draft is not None else ".")
     )

@@ -7,11 +7,14 @@ but not the figures behind it, the demo assumes a working population and says so
 Idempotent."""
 
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from ucj.boundaries.services import boundaries_load_provinces
 from ucj.models import (
@@ -33,18 +36,37 @@ OFFICER_DISTRICTS = ["35.26.01", "35.26.02", "35.26.03"]  # Bangkalan, Socah, Bu
 DEMO_PASSWORD = "ucj-demo-2025"
 UNASSIGNED_USER = "petugas_baru"
 
-SRC_BANGKALAN = "BPJS Ketenagakerjaan (Ketua Dewan Pengawas) in beritadata.id, 14 March 2025"
-SRC_BALI = "BPJamsostek Kanwil Banuspa in ANTARA, 30 April 2025 (figures as of 31 March 2025)"
-SRC_BENGKULU = "BPJS Ketenagakerjaan Cabang Bengkulu in Beritamerdekaonline.com, 5 July 2025"
-SRC_KEMENDAGRI = "Kemendagri UCJ target 2025"
-ASSUMED = "working population assumed for the demo"
-SRC_BANGKALAN_SPLIT = f"Demo split of {SRC_BANGKALAN} over the districts by village count"
+# The sources as a page shows them beside each figure, in Indonesian like the rest of the page;
+# without the figure's date, which the page writes beside them (the date of the count).
+SRC_BANGKALAN = "Ketua Dewan Pengawas BPJS Ketenagakerjaan, dikutip beritadata.id"
+SRC_BALI = "BPJamsostek Kanwil Banuspa, dikutip ANTARA (berita 30 April 2025)"
+SRC_BENGKULU = "BPJS Ketenagakerjaan Cabang Bengkulu, dikutip Beritamerdekaonline.com"
+SRC_KEMENDAGRI = "Target UCJ Kemendagri"
+ASSUMED = "jumlah penduduk bekerja diasumsikan untuk demo"
+SRC_BANGKALAN_SPLIT = f"Pembagian demo atas kecamatan menurut jumlah desa, dari angka {SRC_BANGKALAN}"
+# Bangkalan's target: the report speaks of "target Universal Coverage Jamsostek pada 2025" without
+# a figure for the regency, so the demo's targets are illustrative and say so.
+SRC_BANGKALAN_TARGET = (
+    "Target ilustratif untuk demo (beritadata.id menyebut target Universal Coverage Jamsostek 2025 tanpa angka "
+    "untuk Bangkalan)"
+)
+BANGKALAN_TARGETS = [(-1, "20.00"), (0, "22.00")]  # (years from now, percent)
+# BPJS's monthly figures for Bangkalan, continuing from 14.3 % (March 2025): the monthly import of
+# the branch's figures that a labour office gets, as demo numbers, so that the trend and the month
+# on month changes have data. People added each month, from 13 months ago to last month.
+SRC_BANGKALAN_MONTHLY = (
+    "Data kepesertaan bulanan BPJS Ketenagakerjaan Kantor Cabang Madura (angka ilustratif demo, lanjutan "
+    "14,3 % per Maret 2025)"
+)
+BANGKALAN_MONTHLY_START = 72_480  # 13 month-ends ago
+BANGKALAN_MONTHLY_GAINS = [310, 260, 420, 380, 450, 520, 1_150, 640, 590, 880, 1_240, 710]  # June: DBHCHT
+HISTORY_MONTHS = len(BANGKALAN_MONTHLY_GAINS) + 1
 
 # Badung and Bangli: the reports give only the percentages (58.68 %, 35.52 %); the demo assumes
 # working populations and derives the participants that give those percentages.
 BALI_REGENCIES = [
-    ("51.03", 372_450, 218_554, "58.68 % reported"),  # Badung: 218,554 ÷ 372,450 = 58.68 %
-    ("51.06", 151_200, 53_706, "35.52 % reported"),  # Bangli: 53,706 ÷ 151,200 = 35.52 %
+    ("51.03", 372_450, 218_554, "58,68 %"),  # Badung: 218,554 ÷ 372,450 = 58.68 %
+    ("51.06", 151_200, 53_706, "35,52 %"),  # Bangli: 53,706 ÷ 151,200 = 35.52 %
 ]
 # Bengkulu: 28 % against a target of 48 %, working population assumed.
 BENGKULU = ("17", 1_052_000, 294_560)
@@ -53,8 +75,8 @@ BENGKULU = ("17", 1_052_000, 294_560)
 # seluruh nelayan ... telah memiliki perlindungan": the counts are the demo's, chosen to say the
 # same (farmers 46 %, fishers 96 %) and to fit inside BPJS's 30,500 non-wage (BPU) participants.
 SRC_BANGKALAN_OCCUPATIONS = (
-    "Demo figures consistent with Pemkab Bangkalan in Apkasi.org / RadarBangsa.co.id, 22 September 2025 "
-    '("petani belum sampai 50 persen", "hampir seluruh nelayan"); the report publishes no counts'
+    "Angka demo yang sesuai dengan Pemkab Bangkalan, dikutip Apkasi.org / RadarBangsa.co.id (berita 22 September "
+    '2025: "petani belum sampai 50 persen", "hampir seluruh nelayan"); berita tidak memuat jumlahnya'
 )
 BANGKALAN_OCCUPATIONS = [
     (OccupationGroup.FARMER, 40_000, 18_400),
@@ -134,6 +156,17 @@ def coverage_facts(*, log=print) -> None:
     for district, w, p, b in zip(districts, workers, pu, bpu, strict=True):
         _workforce(district.code, 2025, w, SRC_BANGKALAN_SPLIT, as_of)
         _counts(district.code, as_of, p + b, SRC_BANGKALAN_SPLIT, pu=p, bpu=b)
+    # Its target, and BPJS's monthly figures since (the regency's and, split alike, its districts').
+    this_year = timezone.localdate().year
+    for years, percent in BANGKALAN_TARGETS:
+        _target(BANGKALAN, this_year + years, percent, SRC_BANGKALAN_TARGET, dt.date(this_year + years, 1, 2))
+    for month_end, month_total in bangkalan_monthly():
+        month_pu = 41_000 + (month_total - total) // 5  # most of the growth is informal (BPU)
+        _counts(BANGKALAN, month_end, month_total, SRC_BANGKALAN_MONTHLY, pu=month_pu, bpu=month_total - month_pu)
+        pu = _split(month_pu, [d.villages * (6 if d.code == "35.26.01" else 1) for d in districts])
+        bpu = _split(month_total - month_pu, [d.villages * (1 + (i % 4) / 4) for i, d in enumerate(districts)])
+        for district, p, b in zip(districts, pu, bpu, strict=True):
+            _counts(district.code, month_end, p + b, SRC_BANGKALAN_MONTHLY, pu=p, bpu=b)
     # Its vulnerable workers by occupation, on the date of BPJS's count.
     for occupation, workers_of, covered in BANGKALAN_OCCUPATIONS:
         _occupation(BANGKALAN, as_of, occupation, workers_of, covered, SRC_BANGKALAN_OCCUPATIONS)
@@ -146,7 +179,7 @@ def coverage_facts(*, log=print) -> None:
     _target("51", 2025, "67.28", f"{SRC_KEMENDAGRI} ({SRC_BALI})", dt.date(2025, 4, 30))
     for code, w, active, reported in BALI_REGENCIES:
         _workforce(code, 2025, w, f"{SRC_BALI}; {ASSUMED}", bali_as_of)
-        _counts(code, bali_as_of, active, f"{SRC_BALI}; {reported}, participants derived from it")
+        _counts(code, bali_as_of, active, f"{SRC_BALI}; dilaporkan {reported}, jumlah peserta diturunkan darinya")
 
     # The national target for 2025 (DESIGN §1: 52.15 %).
     _target(ROOT_CODE, 2025, "52.15", SRC_KEMENDAGRI, dt.date(2025, 1, 1))
@@ -154,13 +187,44 @@ def coverage_facts(*, log=print) -> None:
     code, w, active = BENGKULU
     bengkulu_as_of = dt.date(2025, 7, 5)
     _workforce(code, 2025, w, f"{SRC_BENGKULU}; {ASSUMED}", bengkulu_as_of)
-    _counts(code, bengkulu_as_of, active, f"{SRC_BENGKULU}; 28 % reported, participants derived from it")
+    _counts(code, bengkulu_as_of, active, f"{SRC_BENGKULU}; dilaporkan 28 %, jumlah peserta diturunkan darinya")
     _target(code, 2025, "48.00", f"{SRC_KEMENDAGRI} ({SRC_BENGKULU})", bengkulu_as_of)
 
     log(
         f"Coverage facts: Bangkalan and its {len(districts)} districts (with coverage by occupation), Bali, Badung, "
         "Bangli, Bengkulu."
     )
+
+
+def history_days(today: dt.date | None = None) -> list[dt.date]:
+    """The last days of the HISTORY_MONTHS months before this one, oldest first: the dates of
+    BPJS's monthly figures in the demo and of the coverage history seed_demo computes."""
+    day = (today or timezone.localdate()).replace(day=1)
+    days = []
+    for _ in range(HISTORY_MONTHS):
+        day -= dt.timedelta(days=1)
+        days.append(day)
+        day = day.replace(day=1)
+    return days[::-1]
+
+
+def bangkalan_monthly(today: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """(month-end, BPJS's active participants in Bangkalan) of the demo's monthly figures."""
+    totals = [BANGKALAN_MONTHLY_START]
+    for gain in BANGKALAN_MONTHLY_GAINS:
+        totals.append(totals[-1] + gain)
+    return list(zip(history_days(today), totals, strict=True))
+
+
+@contextmanager
+def on_day(day: dt.date, at: dt.time = dt.time(9, 0)):
+    """Run the services as on `day` at `at` (local time): what they stamp (created_at, the audit
+    history, "today" in their checks) then says that day. The demo tells a story of past months,
+    and the audit history cannot be rewritten afterwards (it is append-only in the database), so
+    the demo's past actions are taken on their own days."""
+    moment = timezone.make_aware(dt.datetime.combine(day, at))
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def _workforce(code, year, workers, source, as_of):

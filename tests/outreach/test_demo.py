@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from outreach.models import EventKind, EventVillage, Lead, LeadStatus, OutreachEvent, PlantingSeason
+from outreach.models import EventKind, EventVillage, Lead, LeadFollowUp, LeadStatus, OutreachEvent, PlantingSeason
 from ucj.models import AuditEvent
 
 
@@ -48,3 +48,22 @@ def test_seed_demo_logs_a_season_in_bangkalan_and_a_second_run_adds_nothing(caps
     assert "Outreach demo: already there." in capsys.readouterr().out
     after = (OutreachEvent.objects.count(), EventVillage.objects.count(), Lead.objects.count())
     assert after == before[:3]
+
+
+@pytest.mark.django_db
+def test_seed_demo_logs_events_and_follow_ups_on_their_days_and_leaves_work_for_today(capsys):
+    call_command("seed_demo")
+    today = timezone.localdate()
+    for event in OutreachEvent.objects.all():
+        assert timezone.localtime(event.created_at).date() == event.date
+    # Leads carry the contacts that brought them where they stand, recorded on their days, and
+    # their status and next date follow the latest one.
+    follow_ups = LeadFollowUp.objects.select_related("lead")
+    assert follow_ups.count() >= 15
+    assert set(follow_ups.values_list("outcome", flat=True)) >= {"declined", "reached", "will_enroll", "not_reached"}
+    for entry in follow_ups:
+        assert timezone.localtime(entry.created_at).date() == entry.date <= today
+        latest = entry.lead.follow_ups.order_by("-date", "-id").first()
+        if latest == entry and entry.lead.status != LeadStatus.ADDED:
+            assert entry.lead.next_follow_up == entry.next_date
+    assert Lead.objects.filter(status=LeadStatus.INTERESTED, next_follow_up__lte=today, officer__username="officer")

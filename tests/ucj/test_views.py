@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.db import InternalError, OperationalError
@@ -177,9 +179,11 @@ def test_region_page_shows_the_demo_coverage_in_indonesian_format(client, clerk)
         page = client.get("/regions/35.26/").content.decode()
         percent = formats.number_format(snapshot.percent, 2)
         pu = formats.number_format(snapshot.pu, force_grouping=True)
-    # 14.3 % of 500,000 from BPJS's 71,500, plus the demo's members active through UCJ.
-    assert percent.startswith("14,3") and f"{percent} %" in page
-    assert "500.000" in page and "71.500" in page and f"PU</abbr> {pu}" in page
+    # BPJS's monthly figures continue the report's 14.3 % of 500,000, plus the demo's members
+    # active through UCJ; the working population is still the report's.
+    bpjs = formats.number_format(snapshot.active - snapshot.ucj_change, force_grouping=True)
+    assert f"{percent} %" in page and snapshot.percent > Decimal("14.3")
+    assert "500.000" in page and bpjs in page and f"PU</abbr> {pu}" in page
     assert "beritadata.id" in page and "14 Mar 2025" in page
 
 

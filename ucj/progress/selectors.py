@@ -503,7 +503,7 @@ def progress_drivers(*, region: Region, day: dt.date | None = None, children: li
     return Drivers(
         month_start=start,
         outreach=progress_outreach(region=region, day=day, children=children),
-        pipeline=progress_pipeline(region=region),
+        pipeline=progress_pipeline(region=region, day=day),
         budget=progress_budget(region=region, year=day.year, day=day),
         compliance=progress_compliance(region=region, day=day),
         year=day.year,
@@ -533,12 +533,29 @@ def progress_outreach(*, region: Region, day: dt.date | None = None, children: l
     }
 
 
-def progress_pipeline(*, region: Region) -> dict:
+def progress_activated(*, region: Region, day: dt.date | None = None) -> int:
+    """People whose protection through UCJ's batches began this month (up to `day`): members
+    BPJS confirmed (not those it already had), living in the region. One query."""
+    day = _today(day)
+    members = BatchMember.objects.filter(
+        _below(region, "participant__village__code"),
+        state=MemberState.ACCEPTED,
+        already_registered=False,
+        covered_from__gte=month_start(day),
+        covered_from__lte=day,
+    )
+    if region.level >= Region.Level.REGENCY:
+        members = members.filter(batch__regency_id=".".join(region.code.split(".")[:2]))
+    return members.count()
+
+
+def progress_pipeline(*, region: Region, day: dt.date | None = None) -> dict:
     """Batches and members per state, and the people approved (not yet active) batches will add
     once BPJS confirms them: their members, as batches count them (pending or accepted; members
-    of a batch become accepted at activation). The country, a province or a regency counts the
-    batches of its regencies; a district or a village the batches reaching it, with the members
-    living in it. One query."""
+    of a batch become accepted at activation), and the people protected from this month
+    (progress_activated). The country, a province or a regency counts the batches of its
+    regencies; a district or a village the batches reaching it, with the members living in it.
+    Two queries."""
     if _by_regency(region):
         states = enrollment_selectors.batch_state_counts(
             EnrollmentBatch.objects.filter(_below(region, "regency__code"))
@@ -556,6 +573,7 @@ def progress_pipeline(*, region: Region) -> dict:
         "states": states,
         "rows": [{"code": state.value, "label": str(state.label), **states[state.value]} for state in BatchState],
         "approved_people": states[BatchState.APPROVED]["members"],
+        "activated_month": progress_activated(region=region, day=day),
     }
 
 

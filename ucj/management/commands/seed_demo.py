@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 from ucj.coverage import engine
-from ucj.demo import COVERAGE_ROOTS, DEMO_PASSWORD
+from ucj.demo import BANGKALAN, COVERAGE_ROOTS, DEMO_PASSWORD, history_days
+from ucj.models import CoverageSnapshot
 from ucj.services import holidays_load
 
 
@@ -37,6 +38,15 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if module_has_submodule(config.module, "demo"):
                 import_module(f"{config.name}.demo").seed(password=password, log=self.stdout.write)
+        # Bangkalan's history, month by month from BPJS's monthly figures (derived data, computed
+        # from the dated facts as the daily run would have on those days): the trend and the
+        # change since last month have data. Oldest first, before today's snapshots, so that each
+        # day's regions read their children of the same day; once only.
+        days = history_days()
+        if not CoverageSnapshot.objects.filter(region_id=BANGKALAN, date=days[0]).exists():
+            for day in days:
+                engine.recalculate_regions([BANGKALAN], day=day, subtree=True)
+            self.stdout.write(f"Coverage history: Bangkalan at {len(days)} month-ends.")
         # Coverage as the demo stands, whether or not a worker is running: every region of the
         # demo's regencies and provinces, and whatever the apps' demos marked stale.
         rebuilt = engine.recalculate_regions(COVERAGE_ROOTS, subtree=True)
