@@ -1695,14 +1695,21 @@ ID = {
     "by %(who)s": "oleh %(who)s",
     "next: %(day)s": "berikutnya: %(day)s",
     "No follow-up recorded yet.": "Belum ada tindak lanjut yang dicatat.",
-    ("Villages visited in the last %(days)s day", "Villages visited in the last %(days)s days"): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir"],
+    ("Villages visited in the last %(days)s day", "Villages visited in the last %(days)s days"): [
+        "Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir"
+    ],
     "of the villages (%(visited)s of %(total)s)": "dari desa/kelurahan (%(visited)s dari %(total)s)",
     ("%(n)s never visited", "%(n)s never visited"): ["%(n)s belum pernah dikunjungi"],
-    ("%(n)s not visited for %(days)s days or more", "%(n)s not visited for %(days)s days or more"): ["%(n)s tidak dikunjungi %(days)s hari atau lebih"],
+    ("%(n)s not visited for %(days)s days or more", "%(n)s not visited for %(days)s days or more"): [
+        "%(n)s tidak dikunjungi %(days)s hari atau lebih"
+    ],
     "From %(since)s to %(until)s: %(visited)s of %(total)s visited at least once": "Dari %(since)s sampai %(until)s: %(visited)s dari %(total)s dikunjungi setidaknya sekali",
     "Window": "Rentang waktu",
     "%(n)s days": "%(n)s hari",
-    ("Villages visited in the last %(days)s day up to %(until)s, in each of your areas.", "Villages visited in the last %(days)s days up to %(until)s, in each of your areas."): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir sampai %(until)s, di setiap wilayah Anda."],
+    (
+        "Villages visited in the last %(days)s day up to %(until)s, in each of your areas.",
+        "Villages visited in the last %(days)s days up to %(until)s, in each of your areas.",
+    ): ["Desa/kelurahan yang dikunjungi dalam %(days)s hari terakhir sampai %(until)s, di setiap wilayah Anda."],
     "All your areas": "Semua wilayah Anda",
     "Per area": "Per wilayah",
     "Visited": "Dikunjungi",

@@ -663,13 +663,17 @@ class LeadFilterForm(BootstrapForm):
         return self.cleaned_data.get(name)
 
 
+NEW_BATCH = "new"
+
+
 class LeadsToBatchForm(forms.Form):
     lead = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Tick the leads to add.")})
-    batch = forms.TypedChoiceField(coerce=int, error_messages={"required": _("Choose a draft batch.")})
+    # NEW_BATCH: a new draft created on the spot; otherwise the id of one of the user's drafts.
+    batch = forms.ChoiceField(error_messages={"required": _("Choose a draft batch.")})
 
     def __init__(self, *args, batches, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["batch"].choices = [(b.pk, str(b.pk)) for b in batches]
+        self.fields["batch"].choices = [(NEW_BATCH, NEW_BATCH), *((str(b.pk), str(b.pk)) for b in batches)]
         # Which leads the user may add is the service's call (scope, status); any id in the range of
         # the database's keys parses here (a longer number is refused, not sent to the database).
         ids = self.data.getlist("lead") if hasattr(self.data, "getlist") else []

@@ -43,12 +43,13 @@ from enrollment.models import (
     BatchState,
     Employer,
     EnrollmentBatch,
+    FundingSource,
     ImportState,
     MemberState,
     Sex,
 )
 from enrollment.selectors.employers import employers_visible_to
-from enrollment.services import import_create, import_run, may_edit
+from enrollment.services import BatchTerms, batch_create, import_create, import_run, may_edit
 from enrollment.services.employers import employer_register_from_visit, name_key
 from outreach import selectors
 from outreach.models import (
@@ -1123,3 +1124,49 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
         )
     refused.sort(key=lambda r: r["lead"])
     return LeadsToBatch(added=added, refused=refused, warnings=warnings)
+
+
+@dataclass
+class LeadsToNewBatch:
+    batch: EnrollmentBatch | None  # None when nobody could be added: no empty draft is left behind
+    result: LeadsToBatch
+
+
+def leads_add_to_new_batch(*, actor, lead_ids: list[int]) -> LeadsToNewBatch:
+    """Put leads on a new draft batch of vulnerable workers, created on the spot through
+    enrollment's `batch_create` with the default terms (the regency's APBD, from the next month
+    to the end of its budget year; the area the leads' district when they share one): the officer
+    checks the terms before submitting. When no lead could be added the draft is not kept."""
+    from enrollment.selectors import batch_default_period
+
+    try:
+        ids = sorted({int(i) for i in lead_ids or []})
+    except (TypeError, ValueError):
+        ids = []
+    if not ids:
+        raise ValidationFailed(_("Choose at least one lead."), details={"leads": _("Choose at least one lead.")})
+    villages = set(selectors.leads_visible_to(actor).filter(pk__in=ids).values_list("village_id", flat=True))
+    if not villages:
+        raise Http404(_("Not found."))
+    if len({regency_code(code) for code in villages}) > 1:
+        message = _("The ticked leads live in more than one regency; a batch belongs to one regency.")
+        raise ValidationFailed(message, details={"batch": message})
+    districts = {code.rsplit(".", 1)[0] for code in villages}
+    year, start, end = batch_default_period()
+    terms = BatchTerms(
+        kind=BatchKind.VULNERABLE_WORKERS,
+        regency_code=regency_code(next(iter(villages))),
+        area_code=next(iter(districts)) if len(districts) == 1 else None,
+        funding_source=FundingSource.APBD,
+        year=year,
+        period_start=start,
+        period_end=end,
+        title=_("Leads of %(date)s") % {"date": timezone.localdate().strftime("%d/%m/%Y")},
+    )
+    with transaction.atomic():
+        batch = batch_create(actor=actor, terms=terms)
+        result = leads_add_to_batch(actor=actor, lead_ids=ids, batch_id=batch.pk)
+        if not result.added:
+            transaction.set_rollback(True)
+            return LeadsToNewBatch(None, result)
+    return LeadsToNewBatch(batch, result)

@@ -29,6 +29,7 @@ from outreach.forms import (
     KIND_FIELDS,
     LEAD_ERROR_ALIASES,
     LEAD_TABS,
+    NEW_BATCH,
     DistrictChoiceForm,
     EventFilterForm,
     EventForm,
@@ -465,13 +466,23 @@ def leads_to_batch(request):
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
-    batch_id = form.cleaned_data["batch"]
+    chosen, lead_ids = form.cleaned_data["batch"], form.cleaned_data["lead"]
     try:
-        result = services.leads_add_to_batch(actor=user, lead_ids=form.cleaned_data["lead"], batch_id=batch_id)
+        if chosen == NEW_BATCH:
+            created = services.leads_add_to_new_batch(actor=user, lead_ids=lead_ids)
+            batch, result = created.batch, created.result
+        else:
+            result = services.leads_add_to_batch(actor=user, lead_ids=lead_ids, batch_id=int(chosen))
+            batch = next(b for b in batches if b.pk == int(chosen))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    batch = next(b for b in batches if b.pk == batch_id)
+    if chosen == NEW_BATCH and batch is not None:
+        messages.info(
+            request,
+            _("New draft batch #%(id)s created for them: check its terms (funding source, period) before submitting.")
+            % {"id": batch.pk},
+        )
     if result.added:
         messages.success(request, _("%(n)s leads added to batch #%(id)s.") % {"n": len(result.added), "id": batch.pk})
     if result.refused:

@@ -7,9 +7,10 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from enrollment import importers
+from enrollment import importers, selectors
 from enrollment.models import (
     DEFAULT_PROGRAMMES,
     BatchKind,
@@ -104,6 +105,38 @@ class RegionCodeField(forms.CharField):
         if options is not None:
             self.widget = forms.Select(choices=options)
 
+    def search(self, options, *, list_id: str) -> None:
+        """A typed code with the user's regions as suggestions (a `<datalist>`: the browser filters
+        them by name or code as one types), for lists too long to scroll through on a phone."""
+        if options is not None:
+            self.widget = RegionSearchInput(options=options, list_id=list_id)
+
+
+class RegionSearchInput(forms.TextInput):
+    """A text input for a region code with a `<datalist>` of the offered regions; an option
+    group's label (the district) follows each village's name so that typing it finds them too."""
+
+    def __init__(self, *, options, list_id: str, attrs=None):
+        flat = []
+        for value, label in options:
+            if isinstance(label, list | tuple):
+                flat += [(code, f"{name} · {value}") for code, name in label]
+            elif value:
+                flat.append((value, label))
+        self.suggestions = flat
+        self.list_id = list_id
+        super().__init__(attrs={"list": list_id, "autocomplete": "off", "inputmode": "search", **(attrs or {})})
+
+    def __deepcopy__(self, memo):
+        copy = super().__deepcopy__(memo)
+        copy.suggestions = self.suggestions
+        return copy
+
+    def render(self, name, value, attrs=None, renderer=None):
+        options = format_html_join("", '<option value="{}">{}</option>', self.suggestions)
+        field = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}">{}</datalist>', field, self.list_id, options)
+
 
 class RupiahField(forms.IntegerField):
     """Whole rupiah, typed with or without thousand separators (1.000.000 in Indonesian)."""
@@ -191,7 +224,8 @@ class BatchForm(BootstrapForm):
         label=_("Area"),
         required=False,
         help_text=_(
-            "The district or village the members live in; empty: your own area. A village budget needs the village."
+            "The district or village the members live in: type its name and choose it from the list; empty: your "
+            "own area. A village budget needs the village."
         ),
     )
     funding_source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
@@ -233,17 +267,27 @@ class BatchForm(BootstrapForm):
         if regencies and batch is None:
             self.fields["regency"].initial = regencies[0]
         levels = [Region.Level.REGENCY, Region.Level.DISTRICT, Region.Level.VILLAGE]
-        self.fields["area"].offer(region_options(user, roles, levels=levels, blank=_("— your own area —")))
+        self.fields["area"].search(region_options(user, roles, levels=levels), list_id="area-options")
         if batch is not None:
             # The regency of a batch never changes.
             self.fields["regency"].disabled = True
             self.fields["regency"].required = False
         if batch is None:
-            year = timezone.localdate().year
+            year, start, end = selectors.batch_default_period()
             self.fields["year"].initial = year
-            self.fields["period_start"].initial = dt.date(year, 1, 1)
-            self.fields["period_end"].initial = dt.date(year, 12, 31)
+            self.fields["period_start"].initial = start
+            self.fields["period_end"].initial = end
         self.style()
+
+    def months_not_paid(self) -> list[dt.date]:
+        """The months of the period shown that have already begun: a warning beside the dates."""
+        start, end = self["period_start"].value(), self["period_end"].value()
+        try:
+            start = start if isinstance(start, dt.date) else dt.date.fromisoformat(start)
+            end = end if isinstance(end, dt.date) else dt.date.fromisoformat(end)
+        except (TypeError, ValueError):
+            return []
+        return selectors.months_not_paid(period_start=start, period_end=end)
 
     @staticmethod
     def initial_from(batch: EnrollmentBatch) -> dict:

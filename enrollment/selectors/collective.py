@@ -25,6 +25,7 @@ from enrollment.models import (
     Participant,
 )
 from enrollment.services import allocation_for, duty_barred, may_edit, premium_monthly
+from enrollment.services.premiums import month_starts
 from ucj import scope
 from ucj.errors import ApplicationError
 from ucj.models import ROOT_CODE, AuditEvent, Role
@@ -188,6 +189,34 @@ def batch_budget_effect(*, batch: EnrollmentBatch) -> BudgetEffect:
     return BudgetEffect(
         allocation, allocation.amount, committed, remaining, batch.total_cost, counted, after, after >= 0
     )
+
+
+# --- Periods --------------------------------------------------------------------------------------
+
+# A period chosen in the first week of a month may still start that month: the batch can be
+# approved and confirmed by BPJS before the month is far gone.
+FIRST_WEEK_DAYS = 7
+
+
+def batch_default_period(today: datetime.date | None = None) -> tuple[int, datetime.date, datetime.date]:
+    """The budget year, first and last day a new batch is offered: from the first day of the next
+    month (of this month in its first week) to the end of that budget year."""
+    today = today or timezone.localdate()
+    start = today.replace(day=1)
+    if today.day > FIRST_WEEK_DAYS:
+        start = (start + datetime.timedelta(days=32)).replace(day=1)
+    return start.year, start, datetime.date(start.year, 12, 31)
+
+
+def months_not_paid(
+    *, period_start: datetime.date, period_end: datetime.date, today: datetime.date | None = None
+) -> list[datetime.date]:
+    """The months of a period that have already begun before this one: BPJS does not backdate
+    protection, so a batch activated now is paid from this month and those months are never
+    covered (nor paid for)."""
+    this_month = (today or timezone.localdate()).replace(day=1)
+    last = min(period_end, this_month - datetime.timedelta(days=1))
+    return month_starts(period_start, last) if period_start <= last else []
 
 
 def batch_members(*, batch: EnrollmentBatch) -> QuerySet[BatchMember]:

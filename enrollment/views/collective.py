@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment import importers, selectors, services, tasks
@@ -127,8 +127,11 @@ def batch_create(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft batch #%(id)s created. Now upload its members.") % {"id": batch.pk})
+            _warn_months_not_paid(request, batch)
             return redirect(batch)
-    return render(request, "enrollment/batch_form.html", {"form": form, "batch": None})
+    clerk = Role.LABOUR_OFFICE in scope.roles_of(request.user)
+    context = {"form": form, "batch": None, "clerk": clerk, "late_warning": _form_late_warning(form)}
+    return render(request, "enrollment/batch_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,8 +150,49 @@ def batch_edit(request, pk):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The batch terms were saved."))
+            batch.refresh_from_db()
+            _warn_months_not_paid(request, batch)
             return redirect(batch)
-    return render(request, "enrollment/batch_form.html", {"form": form, "batch": batch})
+    context = {
+        "form": form,
+        "batch": batch,
+        "clerk": _is_clerk(request.user, batch),
+        "late_warning": _form_late_warning(form),
+    }
+    return render(request, "enrollment/batch_form.html", context)
+
+
+def _form_late_warning(form) -> str:
+    months = form.months_not_paid()
+    return months_not_paid_message(months) if months else ""
+
+
+def _is_clerk(user, batch) -> bool:
+    """The labour office drafts and submits to its own verification, not "to the labour office"."""
+    return scope.has_role(user, Role.LABOUR_OFFICE, batch.regency_id)
+
+
+def _months_not_paid(batch) -> list:
+    return selectors.months_not_paid(period_start=batch.period_start, period_end=batch.period_end)
+
+
+def _warn_months_not_paid(request, batch) -> None:
+    months = _months_not_paid(batch)
+    if months:
+        messages.warning(request, months_not_paid_message(months))
+
+
+def months_not_paid_message(months) -> str:
+    """BPJS does not backdate protection (DESIGN §3): the months already begun are neither covered
+    nor paid, whatever the period says."""
+    names = ", ".join(date_format(month, "F Y") for month in months)
+    return ngettext(
+        "The period has already begun: BPJS does not backdate protection, so %(n)s month will not be "
+        "covered or paid for (%(months)s). The batch is paid from the month it is activated.",
+        "The period has already begun: BPJS does not backdate protection, so %(n)s months will not be "
+        "covered or paid for (%(months)s). The batch is paid from the month it is activated.",
+        len(months),
+    ) % {"n": len(months), "months": names}
 
 
 def _state_label(batch) -> dict:
@@ -205,8 +249,18 @@ def batch_detail(request, pk):
         "activate_form": UploadForm() if "activate" in actions else None,
         # The verify step lists what the verifier must check against the KTPs and acknowledge.
         "pending_warnings": services.batch_unacknowledged_warnings(batch) if "verify" in actions else [],
+        "clerk": _is_clerk(user, batch),
+        "months_not_paid": _late_warning(batch),
     }
     return render(request, "enrollment/batch_detail.html", context)
+
+
+def _late_warning(batch) -> str:
+    """Before it is active, a batch whose period has begun says which months it will not pay."""
+    if batch.state not in (BatchState.DRAFT, BatchState.SUBMITTED, BatchState.VERIFIED, BatchState.APPROVED):
+        return ""
+    months = _months_not_paid(batch)
+    return months_not_paid_message(months) if months else ""
 
 
 def _same_person_notes(batch) -> list[str]:
@@ -265,13 +319,19 @@ TRANSITION_DONE = {
 }
 
 
+SUBMITTED_FOR_VERIFICATION = gettext_lazy("Batch #%(id)s submitted for verification.")
+
+
 @require_POST
 def batch_transition(request, pk, action):
     batch = _batch_or_404(request, pk)
     extra = {"acknowledge_warnings": request.POST.get("acknowledge_warnings") == "1"} if action == "verify" else {}
     done = _run(request, TRANSITIONS[action], batch_id=batch.pk, reason=request.POST.get("reason", ""), **extra)
     if done is not None:
-        messages.success(request, str(TRANSITION_DONE[action]) % {"id": batch.pk})
+        done_message = TRANSITION_DONE[action]
+        if action == "submit" and _is_clerk(request.user, batch):
+            done_message = SUBMITTED_FOR_VERIFICATION
+        messages.success(request, str(done_message) % {"id": batch.pk})
     return redirect(batch)
 
 

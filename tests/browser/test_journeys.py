@@ -107,6 +107,9 @@ def test_labour_office_fixes_a_member_list_and_takes_the_batch_to_active(
     log_in(page, live_server.url, "kadis")
     page.goto(f"{live_server.url}/batches/{batch.pk}/")
     shot(page, journey, "4-verified-budget")
+    # Approving reserves money: it asks first, with the amount and what the allocation keeps.
+    page.click("details.approve-confirm > summary")
+    assert "Rp" in page.inner_text("#approve-figures")
     click_and_wait(page, "form[action$='/approve/'] button[type=submit]")
     batch.refresh_from_db()
     assert batch.state == BatchState.APPROVED
