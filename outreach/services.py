@@ -44,6 +44,7 @@ from enrollment.models import (
     Employer,
     EnrollmentBatch,
     FundingSource,
+    ImportSource,
     ImportState,
     MemberState,
     Sex,
@@ -1074,7 +1075,13 @@ def leads_add_to_batch(*, actor, lead_ids: list[int], batch_id: int) -> LeadsToB
                 candidates.append(lead)
         added: list[Lead] = []
         if candidates:
-            job = import_create(actor=actor, batch_id=batch.pk, filename="leads.csv", content=_leads_csv(candidates))
+            job = import_create(
+                actor=actor,
+                batch_id=batch.pk,
+                filename="leads.csv",
+                content=_leads_csv(candidates),
+                source=ImportSource.LEADS,
+            )
             job = import_run(job_id=job.pk)
             if job.state != ImportState.DONE:
                 raise Conflict(job.message or _("The leads could not be added."))

@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from ucj.audit import action_label
 from ucj.coverage import facts
 from ucj.coverage.importers import MEMBERSHIP, OCCUPATIONS, TARGETS, WORKFORCE
 from ucj.models import (
@@ -63,10 +64,14 @@ class UcjUserAdmin(UserAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "target_type", "target_id", "region"]
+    list_display = ["at", "actor", "action", "what", "target_type", "target_id", "region"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_id", "actor__username", "reason"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("what happened"))
+    def what(self, event: AuditEvent) -> str:
+        return action_label(event.action)
 
 
 @admin.register(WorkerHeartbeat)

@@ -26,13 +26,21 @@ from enrollment.models import (
     BatchMember,
     BatchState,
     EnrollmentBatch,
+    ImportJob,
+    ImportKind,
+    ImportSource,
+    ImportState,
     MemberState,
     OccupationGroup,
     Participant,
     Position,
     Sex,
+    mask_birth_date,
+    mask_nik,
+    mask_phone,
 )
-from ucj import sheets
+from ucj import scope, sheets
+from ucj.errors import ValidationFailed
 from ucj.models import Region, code_in_subtree
 from ucj.sheet_writers import csv_bytes, xlsx_row
 from ucj.sheets import MAX_CELL_CHARS, CellError, Sheet, cell, date_cell, text_cell
@@ -263,9 +271,18 @@ class MemberRow:
     moves_from: str = ""
     # A village official's fixed monthly pay in rupiah (None in other batches).
     wage: int | None = None
+    # A person already on this batch (a corrected file uploaded again): neither added nor refused.
+    skipped: bool = False
 
     def error(self, column: str, message: str) -> None:
         self.errors.append({"row": self.row, "column": column, "message": str(message)})
+
+    def skip(self) -> None:
+        """The person is a member of this batch already: the row is counted apart, whatever else
+        it says (the member on the batch is what counts; their record is corrected on its page)."""
+        self.skipped = True
+        self.errors.clear()
+        self.warnings.clear()
 
     def warn(self, column: str, message: str) -> None:
         self.warnings.append({"row": self.row, "column": column, "message": str(message)})
@@ -605,14 +622,21 @@ def check_member_rows(
             else:
                 first_row[r.nik] = r.row
 
-    candidates = [r for r in rows if r.nik and not _has_error(r, "nik")]
+    # Every row whose NIK could be read: one already on this batch is skipped even when it repeats
+    # a NIK of the file or has other faults (uploading a corrected file again must not refuse the
+    # rows that went in the first time).
+    readable = [r for r in rows if r.nik]
     if registered is None:
-        registered = registered_participants([r.nik for r in candidates])
-    conflicts = membership_conflicts([r.nik for r in candidates], batch, registered=registered)
-    for r in candidates:
-        if r.nik in conflicts:
-            r.error("nik", conflicts[r.nik])
-    _check_registered([r for r in candidates if not _has_error(r, "nik")], batch, allowed_roots, registered)
+        registered = registered_participants([r.nik for r in readable])
+    conflicts = membership_conflicts([r.nik for r in readable], batch, registered=registered)
+    for r in readable:
+        conflict = conflicts.get(r.nik)
+        if conflict == ON_THIS_BATCH:
+            r.skip()
+        elif conflict and not _has_error(r, "nik"):
+            r.error("nik", conflict)
+    candidates = [r for r in readable if not r.skipped and not _has_error(r, "nik")]
+    _check_registered(candidates, batch, allowed_roots, registered)
     return registered
 
 
@@ -800,10 +824,15 @@ def participants_held(participant_ids: list[int], day) -> set[int]:
     return held
 
 
+# membership_conflicts' word for a person already on the batch being imported into: not a
+# refusal (the row is skipped), so not a message.
+ON_THIS_BATCH = "on_this_batch"
+
+
 def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered: dict | None = None) -> dict[str, str]:
-    """NIK → why that person cannot join `batch`: already on it, or in another open batch or
-    active for an overlapping period (`taken_message`, which names neither the batch nor its
-    region). Only people on record can be a member anywhere: their memberships are read by
+    """NIK → why that person cannot join `batch`: already on it (`ON_THIS_BATCH`), or in another
+    open batch or active for an overlapping period (`taken_message`, which names neither the
+    batch nor its region). Only people on record can be a member anywhere: their memberships are read by
     participant (most people of a large upload are new, and cost nothing here).
     `registered`: registered_participants of these NIKs when the caller has just read them."""
     out: dict[str, str] = {}
@@ -817,7 +846,7 @@ def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered:
         )
         for participant, batch_id in open_rows:
             nik = nik_of[participant]
-            out[nik] = _("Already a member of this batch.") if batch_id == batch.pk else taken_message()
+            out[nik] = ON_THIS_BATCH if batch_id == batch.pk else taken_message()
         active_rows = BatchMember.objects.filter(
             participant_id__in=chunk,
             state=MemberState.ACCEPTED,
@@ -828,6 +857,127 @@ def membership_conflicts(niks: list[str], batch: EnrollmentBatch, *, registered:
         for participant in active_rows:
             out.setdefault(nik_of[participant], taken_message())
     return out
+
+
+# --- Rejected rows --------------------------------------------------------------------------------
+
+PERSON_NAME_CHARS = 100
+
+
+def row_issues(sheet: Sheet, rows: list[MemberRow]) -> list[dict]:
+    """The errors of the refused rows as the clerk reads them: `column` is the column's title as
+    the file writes it (JENIS KELAMIN, not sex), `field` the member field it holds, and each names
+    the row's person as the file writes them (`name`, `nik`; pages and the API mask the NIK for
+    whoever sees NIKs masked). Only refused rows cost anything here."""
+    titles: dict[str, str] = {}
+    i_name, i_nik = sheet.columns["name"], sheet.columns["nik"]
+    out = []
+    for (_number, cells), r in zip(sheet.rows, rows, strict=True):
+        if not r.errors:
+            continue
+        name = r.name or _cell_text(cell(cells, i_name))[:PERSON_NAME_CHARS]
+        nik = r.nik or _cell_text(cell(cells, i_nik))[:32]
+        for e in r.errors:
+            field = e["column"]
+            if field not in titles:
+                titles[field] = sheet.header_of(field)
+            out.append(
+                {
+                    "row": e["row"],
+                    "column": titles[field],
+                    "field": field,
+                    "message": e["message"],
+                    "name": name,
+                    "nik": nik,
+                }
+            )
+    return out
+
+
+def rows_in_full(user, job: ImportJob, *, regency_code: str) -> bool:
+    """Whether `user` sees an import's refused rows with their NIKs (and KK, phone, birth date) in
+    full, on the page, in the API and in the rejected-rows file. Whoever sees NIKs in full in the
+    regency does (`scope.may_see_personal_data`), and so does the person who uploaded the file:
+    every digit came from them, and the file is theirs to correct. Leads an officer put on a batch
+    are no file of theirs (the leads may be other officers', whose NIKs they see masked): only the
+    first rule holds. Everyone else gets them masked: a role that sees NIKs masked never gets full
+    NIKs it did not type itself."""
+    if job.source == ImportSource.FILE and job.created_by_id == user.pk:
+        return True
+    return scope.may_see_personal_data(user, regency_code)
+
+
+def issues_shown(issues: list[dict], *, full: bool) -> list[dict]:
+    """Import errors as a viewer may see them: the row's NIK masked unless `full` (rows_in_full)."""
+    if full:
+        return issues
+    return [{**e, "nik": mask_nik(e["nik"])} if e.get("nik") else e for e in issues]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# Columns that carry a person's identity or contact, masked in a rejected-rows file for whoever
+# sees NIKs masked (the birth date is left out: with the village it narrows a masked NIK down).
+MASKED_COLUMNS = {"nik": mask_nik, "kk": mask_nik, "phone": mask_phone, "birth_date": mask_birth_date}
+REASON_TITLES = ("alasan", "reason")
+
+
+def rejected_rows_file(job: ImportJob, *, full: bool) -> tuple[bytes, str, str] | None:
+    """(content, content type, extension): the refused rows of an import as the file had them, in
+    its own columns under its own header row, with a column saying why each was refused, ready to
+    be corrected and uploaded again (a column of reasons is ignored on upload; one already there,
+    from an earlier round, is refilled). The same format as the upload (CSV or XLSX), written by
+    ucj.sheet_writers. `full` False: the NIK, KK, phone and birth date of each row are masked.
+    None when no refused row can be found in the file (it was refused whole, e.g. a missing column)."""
+    reasons: dict[int, list[str]] = {}
+    for e in job.errors or []:
+        if isinstance(e.get("row"), int):
+            column = e.get("column") or ""
+            reasons.setdefault(e["row"], []).append(f"{column}: {e['message']}" if column else e["message"])
+    if not reasons or job.state != ImportState.DONE:
+        return None
+    headers = MEMBER_HEADERS if job.kind == ImportKind.MEMBERS else ACTIVATION_HEADERS
+    try:
+        sheet = read_sheet(bytes(job.content), job.filename, headers=headers, required=())
+    except ValidationFailed:
+        return None
+    titles = list(sheet.headers)
+    keys = [sheets.normalise_header(title) for title in titles]
+    reason_title = _("reason")
+    at = next((i for i, key in enumerate(keys) if key in (*REASON_TITLES, sheets.normalise_header(reason_title))), None)
+    if at is None:
+        at = len(titles)
+        titles.append(reason_title)
+    masks = (
+        [] if full else [(sheet.columns[name], mask) for name, mask in MASKED_COLUMNS.items() if name in sheet.columns]
+    )
+    table = [titles]
+    for number, cells in sheet.rows:
+        if number not in reasons:
+            continue
+        row = list(cells) + [None] * (len(titles) - len(cells))
+        for index, mask in masks:
+            value = _cell_text(row[index])
+            row[index] = mask(value) if value else value
+        row[at] = "; ".join(reasons[number])
+        table.append(row)
+    if len(table) == 1:
+        return None
+    if job.content[:4] != b"PK\x03\x04":
+        return csv_bytes(table), "text/csv; charset=utf-8", "csv"
+    workbook = Workbook(write_only=True)
+    out_sheet = workbook.create_sheet(title=_("rejected")[:31])
+    for row in table:
+        out_sheet.append(xlsx_row(out_sheet, row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
 
 
 # --- BPJS confirmation ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 # OccupationGroup lives in the core (its occupation figures use it); imported here for the
 # participants and for everything that has always imported it from enrollment.models.
@@ -448,6 +449,14 @@ class ImportKind(models.TextChoices):
     ACTIVATION = "activation", _("BPJS confirmation")
 
 
+class ImportSource(models.TextChoices):
+    """Where an import's rows came from: a spreadsheet someone uploaded, or leads an officer put on
+    the batch (outreach writes them out as rows and runs the same import on their behalf)."""
+
+    FILE = "file", _("uploaded file")
+    LEADS = "leads", _("leads")
+
+
 class ImportState(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
@@ -463,6 +472,7 @@ class ImportJob(TimeStamped):
         EnrollmentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="imports"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices, default=ImportKind.MEMBERS)
+    source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices, default=ImportSource.FILE)
     state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
     filename = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(_("file"))
@@ -473,6 +483,8 @@ class ImportJob(TimeStamped):
     processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     accepted = models.PositiveIntegerField(_("accepted"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Rows of people already on this batch (a corrected file uploaded again): neither added nor refused.
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
     # A BPJS confirmation: of the accepted members, those new to BPJS and those it already had.
     new_participants = models.PositiveIntegerField(_("new to BPJS"), default=0)
     already_registered = models.PositiveIntegerField(_("already registered with BPJS"), default=0)
@@ -489,6 +501,14 @@ class ImportJob(TimeStamped):
 
     def __str__(self):
         return f"{self.filename} → #{self.batch_id} ({self.get_state_display()})"
+
+    @property
+    def origin(self) -> str:
+        """What the rows were, for pages and the history: the file's name, or how many leads an
+        officer put on the batch (outreach writes them out as a file nobody uploaded)."""
+        if self.source == ImportSource.LEADS:
+            return ngettext("from %(n)s lead", "from %(n)s leads", self.total_rows) % {"n": self.total_rows}
+        return self.filename
 
     @property
     def percent(self) -> int:

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from enrollment import importers
 from enrollment.models import (
     DEFAULT_PROGRAMMES,
     BatchKind,
@@ -24,6 +25,7 @@ from enrollment.models import (
 )
 from enrollment.selectors import batch_actions_for
 from ucj import scope
+from ucj.audit import action_label
 from ucj.models import REGION_CODE_PATTERN, AuditEvent
 
 REGION_CODE_REGEX = rf"^(?:{REGION_CODE_PATTERN})$"
@@ -78,6 +80,9 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = BatchMember
         fields = ["batch", "state", "reason", "position", "batch_state", "batch_kind", "period_start", "period_end"]
         read_only_fields = fields
+
+    def get_label(self, obj: AuditEvent) -> str:
+        return action_label(obj.action)
 
 
 class ParticipantSerializer(PersonalDataMixin, serializers.ModelSerializer):
@@ -454,7 +459,12 @@ class BatchMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
 
 class ImportRowIssueSerializer(serializers.Serializer):
     row = serializers.JSONField(help_text="Row number as the spreadsheet shows it (the header is row 1).")
-    column = serializers.CharField()
+    column = serializers.CharField(help_text="The column's title as the file writes it (e.g. JENIS KELAMIN).")
+    field = serializers.CharField(required=False, help_text="The member field of that column (e.g. sex).")
+    name = serializers.CharField(required=False, help_text="The row's person, as the file writes the name.")
+    nik = serializers.CharField(
+        required=False, help_text="The row's NIK, masked unless the caller sees NIKs in full or uploaded the file."
+    )
     message = serializers.CharField()
 
 
@@ -472,6 +482,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "id",
             "batch",
             "kind",
+            "source",
             "state",
             "filename",
             "total_rows",
@@ -480,6 +491,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "finished",
             "accepted",
             "rejected",
+            "skipped",
             "new_participants",
             "already_registered",
             "errors",
@@ -497,11 +509,29 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_status_url(self, obj: ImportJob) -> str:
         return reverse("api:batch-import-status", args=[obj.batch_id, obj.pk], request=self.context.get("request"))
 
+    def to_representation(self, instance: ImportJob) -> dict:
+        data = super().to_representation(instance)
+        user = _user(self)
+        if data["errors"] and (user is None or not self._rows_in_full(user, instance)):
+            data["errors"] = importers.issues_shown(data["errors"], full=False)
+        return data
+
+    def _rows_in_full(self, user, job: ImportJob) -> bool:
+        # The batch's regency once per batch: a list of a batch's imports reads it once.
+        regencies = self.context.setdefault("_import_regencies", {})
+        if job.batch_id not in regencies:
+            regencies[job.batch_id] = EnrollmentBatch.objects.values_list("regency_id", flat=True).get(pk=job.batch_id)
+        return importers.rows_in_full(user, job, regency_code=regencies[job.batch_id])
+
 
 class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    label = serializers.SerializerMethodField(help_text="The action in words, in the caller's language.")
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor", "action", "reason", "data"]
+        fields = ["id", "at", "actor", "action", "label", "reason", "data"]
         read_only_fields = fields
+
+    def get_label(self, obj: AuditEvent) -> str:
+        return action_label(obj.action)

@@ -19,6 +19,7 @@ from enrollment.models import (
     EnrollmentBatch,
     ImportJob,
     ImportKind,
+    ImportSource,
     ImportState,
     MemberState,
     Participant,
@@ -48,9 +49,18 @@ INLINE_MAX_BYTES = 150_000
 
 
 @transaction.atomic
-def import_create(*, actor, batch_id: int, filename: str, content: bytes, kind: str = ImportKind.MEMBERS) -> ImportJob:
+def import_create(
+    *,
+    actor,
+    batch_id: int,
+    filename: str,
+    content: bytes,
+    kind: str = ImportKind.MEMBERS,
+    source: str = ImportSource.FILE,
+) -> ImportJob:
     """Register an uploaded file after checking, before any work, that the actor may import into
-    this batch now. Running it is `import_run`'s job (inline or in a worker)."""
+    this batch now. Running it is `import_run`'s job (inline or in a worker). `source`: LEADS when
+    the rows are leads that outreach writes out on the actor's behalf (no file anyone uploaded)."""
     batch = _lock(batch_id)
     if kind == ImportKind.MEMBERS:
         _require_editor(actor, batch)
@@ -67,7 +77,12 @@ def import_create(*, actor, batch_id: int, filename: str, content: bytes, kind: 
     if len(content) > importers.MAX_FILE_BYTES:
         raise ValidationFailed(_("The file is too large; split it."), details={"file": [_("The file is too large.")]})
     return ImportJob.objects.create(
-        batch=batch, kind=kind, filename=(filename or "upload")[:255], content=content, created_by=actor
+        batch=batch,
+        kind=kind,
+        source=source,
+        filename=(filename or "upload")[:255],
+        content=content,
+        created_by=actor,
     )
 
 
@@ -149,7 +164,9 @@ def _import_members(job: ImportJob) -> dict:
     return {
         "accepted": added,
         "rejected": sum(1 for r in rows if r.errors),
-        "errors": [e for r in rows for e in r.errors],
+        "skipped": sum(1 for r in rows if r.skipped),
+        # Named by the file's own column titles and the row's person (a few refused rows: cheap).
+        "errors": importers.row_issues(sheet, rows),
         "warnings": [w for r in rows for w in r.warnings],
         "processed_rows": len(rows),
         "message": "",
@@ -174,7 +191,7 @@ def _write_members(
     if _terms_of(batch) != checked_terms:
         # The rows were checked (age, area, overlaps) against terms someone changed meanwhile.
         raise Conflict(_("The batch's terms changed while the file was being checked; upload it again."))
-    valid = [r for r in rows if not r.errors]
+    valid = [r for r in rows if not r.errors and not r.skipped]
     # Checked again under the batch lock, since another upload may have committed meanwhile: the
     # memberships of the people on record. A person new at the check whom another upload has
     # registered since makes the write fail on the NIK's unique index (as one put into another
@@ -199,37 +216,37 @@ def _write_members(
         ) from exc
     batch_refresh_totals(batch)
     batch.save(update_fields=["member_count", "monthly_premium", "total_cost", "updated_at"])
-    audit_record(
-        actor=job.created_by,
-        action="batch.import",
-        target=batch,
-        region_code=batch.area_id,
-        data={
-            "file": job.filename,
-            "job": job.pk,
-            "accepted": len(valid),
-            "rejected": sum(1 for r in rows if r.errors),
-        },
-    )
+    data = {
+        "job": job.pk,
+        "accepted": len(valid),
+        "rejected": sum(1 for r in rows if r.errors),
+        "skipped": sum(1 for r in rows if r.skipped),
+    }
+    # Leads put on the batch are no file anyone uploaded: the history says how many leads.
+    data.update({"leads": len(rows)} if job.source == ImportSource.LEADS else {"file": job.filename})
+    audit_record(actor=job.created_by, action="batch.import", target=batch, region_code=batch.area_id, data=data)
     return len(valid)
 
 
 def _refuse_late(valid: list, batch: EnrollmentBatch, current: dict, checked: dict) -> list:
     """The rows of `valid` still valid against `current` (the people on record now), with an
-    error on the others: one who joined a batch since, or one registered since the rows were
-    checked against `checked` (whose region the checks did not see)."""
+    error on the others: one who joined another batch since, or one registered since the rows
+    were checked against `checked` (whose region the checks did not see). One whom another upload
+    put on this batch meanwhile is skipped."""
     late = importers.membership_conflicts([r.nik for r in valid if r.nik in current], batch, registered=current)
     # A person whose domicile this upload moves must still be free to move (few rows: one query).
     movers = [current[r.nik][0] for r in valid if r.moves_from and r.nik in current and r.nik not in late]
     held = importers.participants_held(movers, timezone.localdate()) if movers else set()
     for r in valid:
-        if r.nik in late:
+        if late.get(r.nik) == importers.ON_THIS_BATCH:
+            r.skip()
+        elif r.nik in late:
             r.error("nik", late[r.nik])
         elif r.nik in current and r.nik not in checked:
             r.error("nik", _("Registered by another upload while this file was being checked; upload the row again."))
         elif r.moves_from and current[r.nik][0] in held:
             r.error("nik", importers.taken_message())
-    return [r for r in valid if not r.errors]
+    return [r for r in valid if not r.errors and not r.skipped]
 
 
 def _move_domiciles(job: ImportJob, batch: EnrollmentBatch, valid: list, registered: dict, now) -> None:

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,6 +43,7 @@ from enrollment.models import (
 )
 from ucj import scope
 from ucj.api_base import nik_lookup_refusal, nik_lookup_wait
+from ucj.audit import action_label
 from ucj.errors import ApplicationError
 from ucj.models import Role, regency_code
 from ucj.services import personal_data_looked_up, personal_data_viewed
@@ -227,6 +229,8 @@ def batch_detail(request, pk):
         )
     actions = selectors.batch_actions_for(user=user, batch=batch)
     can_edit = selectors.batch_can_edit(user=user, batch=batch)
+    imports = list(selectors.batch_imports(batch=batch)[:IMPORTS_SHOWN])
+    _issues_shown(user, imports, regency_code=batch.regency_id)
     closed = batch.state in (BatchState.REJECTED, BatchState.CANCELLED)
     may_export = batch.state in services.EXPORT_STATES and scope.may_see_personal_data(user, batch.regency_id)
     context = {
@@ -242,7 +246,7 @@ def batch_detail(request, pk):
         "budget": None if closed else selectors.batch_budget_effect(batch=batch),
         "villages": selectors.batch_village_summary(batch=batch),
         "history": [_history_row(event) for event in selectors.batch_history(batch=batch)],
-        "imports": list(selectors.batch_imports(batch=batch)[:IMPORTS_SHOWN]),
+        "imports": imports,
         "renewals": selectors.renewals_due(batch=batch) if batch.state == BatchState.ACTIVE else None,
         "may_export": may_export,
         "upload_form": UploadForm() if can_edit else None,
@@ -276,10 +280,15 @@ def _same_person_notes(batch) -> list[str]:
 
 def _history_row(event) -> dict:
     data = event.data or {}
+    action = action_label(event.action)
+    if event.action == "batch.import" and "leads" in data:
+        # Leads an officer put on the batch: no file anyone uploaded.
+        action = _("members added from leads")
     return {
         "at": event.at,
         "actor": event.actor,
-        "action": _action_label(event.action),
+        "action": action,
+        "origin": _import_origin(data),
         "from": _state_name(data.get("from")),
         "to": _state_name(data.get("to")),
         "reason": event.reason,
@@ -291,22 +300,12 @@ def _state_name(value) -> str:
     return BatchState(value).label if value in BatchState.values else ""
 
 
-def _action_label(action: str) -> str:
-    labels = {
-        "batch.create": _("created"),
-        "batch.update": _("terms changed"),
-        "batch.import": _("members uploaded"),
-        "batch.members_remove": _("members removed"),
-        "batch.submit": _("submitted"),
-        "batch.verify": _("verified"),
-        "batch.approve": _("approved"),
-        "batch.return": _("returned"),
-        "batch.reject": _("rejected"),
-        "batch.activate": _("activated"),
-        "batch.cancel": _("cancelled"),
-        "batch.export": _("exported"),
-    }
-    return labels.get(action, action)
+def _import_origin(data: dict) -> str:
+    """What an import's rows were: the file's name, or how many leads (ImportJob.origin)."""
+    if "leads" in data:
+        n = data["leads"]
+        return ngettext("from %(n)s lead", "from %(n)s leads", n) % {"n": n}
+    return data.get("file", "")
 
 
 TRANSITION_DONE = {
@@ -351,7 +350,9 @@ def _upload(request, pk, kind):
 
 
 def _import_message(request, job: ImportJob) -> None:
-    values = {"name": job.filename, "accepted": job.accepted, "rejected": job.rejected}
+    values = {"name": job.origin, "accepted": job.accepted, "rejected": job.rejected, "skipped": job.skipped}
+    # Rows of people already on the batch (a corrected file uploaded again) are no refusal.
+    skipped = " " + _("%(skipped)s already there, skipped") % values + "." if job.skipped else ""
     if not job.finished:
         messages.info(request, _("%(name)s is being checked; its progress is shown below.") % values)
     elif job.state == ImportState.FAILED:
@@ -360,10 +361,11 @@ def _import_message(request, job: ImportJob) -> None:
         messages.success(request, _("BPJS confirmation recorded: %(accepted)s members active.") % values)
     elif job.rejected:
         messages.warning(
-            request, _("%(name)s: %(accepted)s members added, %(rejected)s rows refused (see below).") % values
+            request,
+            _("%(name)s: %(accepted)s members added, %(rejected)s rows refused (see below).") % values + skipped,
         )
     else:
-        messages.success(request, _("%(name)s: %(accepted)s members added.") % values)
+        messages.success(request, _("%(name)s: %(accepted)s members added.") % values + skipped)
 
 
 @require_POST
@@ -418,6 +420,7 @@ def import_status(request, pk):
     """The progress of an upload: an htmx partial that polls itself until the job finishes (a
     full page when opened directly)."""
     job = _job_or_404(request, pk)
+    _issues_shown(request.user, [job], regency_code=job.batch.regency_id)
     context = {"job": job}
     if request.headers.get("HX-Request"):
         response = render(request, "enrollment/_import_status.html", context)
@@ -429,11 +432,35 @@ def import_status(request, pk):
     return render(request, "enrollment/import_status.html", context)
 
 
+# Refused rows shown on an import's card; the rejected-rows file has them all.
+ERRORS_ON_PAGE = 20
+
+
+def _issues_shown(user, jobs, *, regency_code: str) -> None:
+    """Each job's first errors as `user` may see them (importers.rows_in_full), for its card."""
+    for job in jobs:
+        full = importers.rows_in_full(user, job, regency_code=regency_code)
+        job.errors_shown = importers.issues_shown((job.errors or [])[:ERRORS_ON_PAGE], full=full)
+
+
 @require_GET
 def import_errors(request, pk):
+    """The refused rows themselves, in the file's own columns with a column of reasons, to be
+    corrected and uploaded again (importers.rejected_rows_file; masked for whoever sees NIKs
+    masked, unless they uploaded the file). A file refused whole has no rows to give back: then
+    the list of its problems."""
     job = _job_or_404(request, pk)
-    response = HttpResponse(importers.error_report_csv(job.errors), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    full = importers.rows_in_full(request.user, job, regency_code=job.batch.regency_id)
+    rejected = importers.rejected_rows_file(job, full=full)
+    if rejected is None:
+        content, content_type, extension = importers.error_report_csv(job.errors), "text/csv; charset=utf-8", "csv"
+        name = f"import-{job.pk}-errors"
+    else:
+        content, content_type, extension = rejected
+        name = f"import-{job.pk}-{slugify(_('rejected'))}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    response["Cache-Control"] = "no-store"
     return response
 
 

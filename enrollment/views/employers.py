@@ -28,7 +28,6 @@ from enrollment.forms import (
     add_service_errors,
 )
 from enrollment.models import (
-    LEGACY_STEP_LABELS,
     MANDATORY_PROGRAMMES,
     STEP_ACTOR,
     STEP_LEGAL_BASIS,
@@ -43,6 +42,7 @@ from enrollment.models import (
 )
 from enrollment.services.employer_imports import employers_import
 from ucj import scope, sheets
+from ucj.audit import action_label
 from ucj.errors import ApplicationError, ValidationFailed
 from ucj.models import Region
 from ucj.workdays import WorkingCalendar, add_working_days
@@ -392,16 +392,7 @@ def _track_rows(case: ComplianceCase, steps: list, *, actions: list[str], forms:
 
 
 def _history_label(action: str) -> str:
-    if action == "case.open":
-        return _("case opened")
-    if action == "case.close":
-        return _("case closed")
-    if action.startswith("case.step."):
-        kind = action.removeprefix("case.step.")
-        if kind in StepKind.values:
-            return StepKind(kind).label
-        return LEGACY_STEP_LABELS.get(kind, kind)
-    return action
+    return action_label(action)  # every action's words are in ucj.audit
 
 
 def _case_page(request, case: ComplianceCase, *, step_form=None, close_form=None, status=200):

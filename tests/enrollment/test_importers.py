@@ -194,11 +194,13 @@ def test_the_same_nik_twice_in_a_file(officer, draft_batch, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_second_import_does_not_list_a_member_twice(officer, draft_batch, fmt):
+def test_a_second_import_skips_the_batchs_members_instead_of_refusing_them(officer, draft_batch, fmt):
     run(officer, draft_batch, encode([member_row(1)], fmt), fmt)
     job = run(officer, draft_batch, encode([member_row(2), member_row(1)], fmt), fmt)
-    assert (job.state, job.accepted, job.rejected) == (ImportState.DONE, 1, 1)
-    assert job.errors == [{"row": 3, "column": "nik", "message": "Already a member of this batch."}]
+    assert (job.state, job.accepted, job.rejected, job.skipped) == (ImportState.DONE, 1, 0, 1)
+    assert job.errors == []
+    [event] = audit_events(draft_batch, "batch.import").filter(data__job=job.pk)
+    assert (event.data["accepted"], event.data["rejected"], event.data["skipped"]) == (1, 0, 1)
     assert members_of(draft_batch) == {make_nik(1), make_nik(2)}
     draft_batch.refresh_from_db()
     assert draft_batch.member_count == 2
@@ -571,7 +573,7 @@ def test_a_held_person_registered_outside_the_uploaders_area_is_refused_without_
                       period_end=dt.date(YEAR + 1, 12, 31))  # fmt: skip
     job = import_rows(colleague, later, [member_row(1, village=OTHER_VILLAGE, name="Nama Palsu", phone="")])
     assert job.accepted == 0
-    assert job.errors == [{"row": 2, "column": "nik", "message": TAKEN}]
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [(2, "nik", TAKEN)]
     person = Participant.objects.get(nik=make_nik(1))
     assert (person.name, person.village_id) == ("Warga 1", VILLAGE)
 
@@ -602,7 +604,7 @@ def test_village_officials_positions_are_mapped(officer, officials_batch, fmt):
         make_nik(4): Position.KEPALA_DUSUN,
         make_nik(5): Position.KASI,
     }
-    assert [(e["row"], e["column"]) for e in job.errors] == [(7, "position"), (8, "position")]
+    assert [(e["row"], e["field"]) for e in job.errors] == [(7, "position"), (8, "position")]
     assert "Give the official's position" in job.errors[0]["message"]
     assert "Unknown position Bendahara" in job.errors[1]["message"]
     assert set(Participant.objects.values_list("occupation_group", flat=True)) == {OccupationGroup.VILLAGE_OFFICIAL}
@@ -685,12 +687,8 @@ def test_a_person_registered_by_another_upload_during_the_check_is_refused_and_t
     monkeypatch.setattr(importers, "check_member_rows", check_then_someone_registers_row_1)
     job = import_rows(officer, draft_batch, [member_row(1), member_row(2)])
     assert job.state == ImportState.DONE and (job.accepted, job.rejected) == (1, 1)
-    assert job.errors == [
-        {
-            "row": 2,
-            "column": "nik",
-            "message": "Registered by another upload while this file was being checked; upload the row again.",
-        }
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (2, "nik", "Registered by another upload while this file was being checked; upload the row again.")
     ]
     assert list(draft_batch.members.values_list("participant__nik", flat=True)) == [make_nik(2)]
     draft_batch.refresh_from_db()

@@ -262,7 +262,7 @@ def test_an_officials_batch_of_a_district_refuses_people_of_its_kelurahan(office
     )
     assert (job.accepted, job.rejected) == (1, 1), job.errors
     [error] = job.errors
-    assert (error["row"], error["column"]) == (3, "village_code")
+    assert (error["row"], error["field"]) == (3, "village_code")
     assert f"{KELURAHAN} is a kelurahan: it has no village officials" in error["message"]
 
 
@@ -280,7 +280,7 @@ def test_lurah_is_refused_as_a_position_in_an_officials_batch(officer):
     )
     assert (job.accepted, job.rejected) == (1, 1), job.errors
     [error] = job.errors
-    assert (error["row"], error["column"]) == (3, "position")
+    assert (error["row"], error["field"]) == (3, "position")
     assert "Lurah is a post of a kelurahan" in error["message"] and "not village officials" in error["message"]
 
 

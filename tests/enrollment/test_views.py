@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from enrollment import selectors, services
 from enrollment.models import BatchMember, BatchState, EnrollmentBatch, FundingAllocation, ImportJob, mask_nik
 from tests.enrollment.conftest import (
+    EN_HEADERS,
     OTHER_VILLAGE,
     VILLAGE,
     YEAR,
@@ -366,10 +367,15 @@ def test_upload_through_the_page_adds_members_and_the_status_shows_the_counts(cl
     assert "3 accepted, 1 rejected" in body or "3 diterima, 1 ditolak" in body
     assert reverse("enrollment:import-errors", args=[job.pk]) in body
 
+    # The refused row itself, in the file's columns, with its reason: to correct and upload again.
     report = client.get(reverse("enrollment:import-errors", args=[job.pk]))
-    assert report["Content-Disposition"] == f'attachment; filename="import-{job.pk}-errors.csv"'
+    assert report["Content-Disposition"] in (
+        f'attachment; filename="import-{job.pk}-ditolak.csv"',
+        f'attachment; filename="import-{job.pk}-rejected.csv"',
+    )
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == ["row", "column", "message"] and lines[1][:2] == ["5", "nik"]
+    assert lines[0][:7] == EN_HEADERS and lines[0][7] in ("alasan", "reason")
+    assert len(lines) == 2 and lines[1][:2] == ["123", "Warga 4"] and lines[1][7].startswith("nik: ")
 
     page = client.get(detail_url(draft_batch)).content.decode()
     assert "Warga 1" in page and f'id="import-{job.pk}"' in page
