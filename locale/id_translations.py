@@ -1720,7 +1720,10 @@ ID = {
     "The first %(n)s; open an area for all of its villages.": "%(n)s yang pertama; buka wilayahnya untuk melihat semua desa/kelurahannya.",
     "Every village was visited within this window.": "Semua desa/kelurahan dikunjungi dalam rentang waktu ini.",
     # Issue 25 point 7: the progress page's activations of the month.
-    ("%(count_text)s person protected from %(month)s on through activated batches.", "%(count_text)s people protected from %(month)s on through activated batches."): ["%(count_text)s orang terlindungi mulai %(month)s melalui daftar kolektif yang diaktifkan."],
+    (
+        "%(count_text)s person protected from %(month)s on through activated batches.",
+        "%(count_text)s people protected from %(month)s on through activated batches.",
+    ): ["%(count_text)s orang terlindungi mulai %(month)s melalui daftar kolektif yang diaktifkan."],
     # Issue 25 points 1 and 4: uploading a corrected file again, and histories in words.
     "uploaded file": "berkas unggahan",
     "skipped": "dilewati",
