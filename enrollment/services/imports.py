@@ -161,12 +161,14 @@ def _import_members(job: ImportJob) -> dict:
     registered = importers.check_member_rows(rows, batch, allowed_roots=allowed, registered=registered)
     _progress(job, message=_("Saving the accepted rows."))
     added = _write_members(job, rows, registered=registered, checked_terms=_terms_of(batch), reserved=reserved)
+    rejected = sum(1 for r in rows if r.errors)
     return {
         "accepted": added,
-        "rejected": sum(1 for r in rows if r.errors),
+        "rejected": rejected,
         "skipped": sum(1 for r in rows if r.skipped),
-        # Named by the file's own column titles and the row's person (a few refused rows: cheap).
-        "errors": importers.row_issues(sheet, rows),
+        # Named by the file's own column titles and the row's person: a pass over the rows only
+        # when some were refused.
+        "errors": importers.row_issues(sheet, rows) if rejected else [],
         "warnings": [w for r in rows for w in r.warnings],
         "processed_rows": len(rows),
         "message": "",
