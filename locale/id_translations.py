@@ -1762,4 +1762,25 @@ ID = {
     "lead followed up": "calon peserta ditindaklanjuti",
     "leads put on the batch": "calon peserta dimasukkan ke daftar kolektif",
     "what happened": "yang terjadi",
+    # Issue 25 points 2 and 3: batch safeguards (default period, months not paid, area search,
+    # words by role, approval's confirmation, leads into a new draft).
+    "The district or village the members live in: type its name and choose it from the list; empty: your own area. A village budget needs the village.": "Kecamatan atau desa tempat tinggal peserta: ketik namanya lalu pilih dari daftar; kosong: wilayah Anda sendiri. Anggaran desa memerlukan desanya.",
+    (
+        "The period has already begun: BPJS does not backdate protection, so %(n)s month will not be covered or paid for (%(months)s). The batch is paid from the month it is activated.",
+        "The period has already begun: BPJS does not backdate protection, so %(n)s months will not be covered or paid for (%(months)s). The batch is paid from the month it is activated.",
+    ): [
+        "Periode sudah dimulai: BPJS tidak memberi perlindungan surut, jadi %(n)s bulan tidak akan dilindungi maupun dibayar (%(months)s). Daftar kolektif dibayar mulai bulan diaktifkan."
+    ],
+    "Batch #%(id)s submitted for verification.": "Daftar kolektif #%(id)s diajukan untuk verifikasi.",
+    "The batch starts as a draft. Upload its members next, then submit it for verification.": "Daftar dimulai sebagai draf. Unggah pesertanya, lalu ajukan untuk verifikasi.",
+    "Submit for verification": "Ajukan untuk verifikasi",
+    "Approving reserves Rp%(amount)s from the %(source)s %(year)s allocation; Rp%(remaining)s of it remains.": "Persetujuan mencadangkan Rp%(amount)s dari alokasi %(source)s %(year)s; sisanya Rp%(remaining)s.",
+    "Approve and reserve Rp%(amount)s": "Setujui dan cadangkan Rp%(amount)s",
+    "The ticked leads live in more than one regency; a batch belongs to one regency.": "Calon peserta yang dicentang tinggal di lebih dari satu kabupaten/kota; satu daftar kolektif untuk satu kabupaten/kota.",
+    "Leads of %(date)s": "Calon peserta %(date)s",
+    "New draft batch #%(id)s created for them: check its terms (funding source, period) before submitting.": "Draf daftar kolektif baru #%(id)s dibuat untuk mereka: periksa ketentuannya (sumber dana, periode) sebelum mengajukan.",
+    "A new draft batch (created now)": "Draf daftar kolektif baru (dibuat sekarang)",
+    "Your draft batches": "Draf daftar kolektif Anda",
+    "Leads for a new batch": "Calon peserta untuk daftar kolektif baru",
+    "Nobody could be added, so no new draft batch was kept.": "Tidak ada yang dapat ditambahkan, jadi draf daftar kolektif baru tidak disimpan.",
 }
