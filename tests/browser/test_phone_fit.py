@@ -9,7 +9,15 @@ import re
 
 from django.core.management import call_command
 
-from enrollment.models import BatchState, ComplianceCase, Employer, EnrollmentBatch
+from enrollment.models import (
+    BatchState,
+    ComplianceCase,
+    Employer,
+    EnrollmentBatch,
+    FundingAllocation,
+    ImportJob,
+    Participant,
+)
 from outreach.models import Lead, OutreachEvent
 from tests.browser.test_mobile_event import ARTIFACTS, PHONE, chromium_page
 from tests.browser.test_todo_home import DEMO_USERS, OFFICE, log_in, log_out
@@ -50,10 +58,14 @@ def pages() -> dict[str, str]:
     }
     event = OutreachEvent.objects.order_by("-date", "-id").first()
     if event:
-        listed |= {"event": f"/events/{event.pk}/", "lead-new": f"/events/{event.pk}/leads/new/"}
+        listed |= {
+            "event": f"/events/{event.pk}/",
+            "event-edit": f"/events/{event.pk}/edit/",
+            "lead-new": f"/events/{event.pk}/leads/new/",
+        }
     lead = Lead.objects.order_by("id").first()
     if lead:
-        listed["lead"] = f"/leads/{lead.pk}/"
+        listed |= {"lead": f"/leads/{lead.pk}/", "lead-edit": f"/leads/{lead.pk}/edit/"}
     for state in BatchState.values:
         batch = EnrollmentBatch.objects.filter(state=state).order_by("id").first()
         if batch:
@@ -61,9 +73,21 @@ def pages() -> dict[str, str]:
     draft = EnrollmentBatch.objects.filter(state=BatchState.DRAFT).order_by("id").first()
     if draft:
         listed["batch-edit"] = f"/batches/{draft.pk}/edit/"
+    job = ImportJob.objects.order_by("id").first()
+    if job:
+        listed["import"] = f"/imports/{job.pk}/"
+    allocation = FundingAllocation.objects.order_by("id").first()
+    if allocation:
+        listed["allocation-edit"] = f"/allocations/{allocation.pk}/edit/"
+    participant = Participant.objects.order_by("id").first()
+    if participant:
+        listed["participant-edit"] = f"/participants/{participant.pk}/edit/"
     employer = Employer.objects.order_by("id").first()
     if employer:
-        listed["employer"] = f"/employers/{employer.pk}/"
+        listed |= {
+            "employer": f"/employers/{employer.pk}/",
+            "employer-edit": f"/employers/{employer.pk}/edit/",
+        }
     case = ComplianceCase.objects.order_by("id").first()
     if case:
         listed["case"] = f"/compliance/cases/{case.pk}/"
