@@ -1719,11 +1719,6 @@ ID = {
     ("%(day)s (%(days)s day ago)", "%(day)s (%(days)s days ago)"): ["%(day)s (%(days)s hari lalu)"],
     "The first %(n)s; open an area for all of its villages.": "%(n)s yang pertama; buka wilayahnya untuk melihat semua desa/kelurahannya.",
     "Every village was visited within this window.": "Semua desa/kelurahan dikunjungi dalam rentang waktu ini.",
-    # Issue 25 point 7: the progress page's activations of the month.
-    (
-        "%(count_text)s person protected from %(month)s on through activated batches.",
-        "%(count_text)s people protected from %(month)s on through activated batches.",
-    ): ["%(count_text)s orang terlindungi mulai %(month)s melalui daftar kolektif yang diaktifkan."],
     # Issue 25 points 1 and 4: uploading a corrected file again, and histories in words.
     "uploaded file": "berkas unggahan",
     "skipped": "dilewati",
@@ -1762,6 +1757,11 @@ ID = {
     "lead followed up": "calon peserta ditindaklanjuti",
     "leads put on the batch": "calon peserta dimasukkan ke daftar kolektif",
     "what happened": "yang terjadi",
+    # Issue 25 point 7: the progress page's activations of the month.
+    (
+        "%(count_text)s person protected from %(month)s on through activated batches.",
+        "%(count_text)s people protected from %(month)s on through activated batches.",
+    ): ["%(count_text)s orang terlindungi mulai %(month)s melalui daftar kolektif yang diaktifkan."],
     # Issue 25 points 2 and 3: batch safeguards (default period, months not paid, area search,
     # words by role, approval's confirmation, leads into a new draft).
     "The district or village the members live in: type its name and choose it from the list; empty: your own area. A village budget needs the village.": "Kecamatan atau desa tempat tinggal peserta: ketik namanya lalu pilih dari daftar; kosong: wilayah Anda sendiri. Anggaran desa memerlukan desanya.",
@@ -1780,7 +1780,6 @@ ID = {
     "Leads of %(date)s": "Calon peserta %(date)s",
     "New draft batch #%(id)s created for them: check its terms (funding source, period) before submitting.": "Draf daftar kolektif baru #%(id)s dibuat untuk mereka: periksa ketentuannya (sumber dana, periode) sebelum mengajukan.",
     "A new draft batch (created now)": "Draf daftar kolektif baru (dibuat sekarang)",
-    "Your draft batches": "Draf daftar kolektif Anda",
     "Leads for a new batch": "Calon peserta untuk daftar kolektif baru",
     "Nobody could be added, so no new draft batch was kept.": "Tidak ada yang dapat ditambahkan, jadi draf daftar kolektif baru tidak disimpan.",
 }

@@ -237,7 +237,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # A batch's programmes and an employer's registered ones are one set of codes (jkk, jkm, jht,
     # jp): one enum in the schema, not two names for the same choices.
-    "ENUM_NAME_OVERRIDES": {"ProgrammeEnum": "enrollment.models.collective.Programme"},
+    "ENUM_NAME_OVERRIDES": {
+        "ProgrammeEnum": "enrollment.models.collective.Programme",
+        # Two fields named "outcome": a compliance case's and a lead follow-up's.
+        "CaseOutcomeEnum": "enrollment.models.employers.CaseOutcome",
+        "FollowUpOutcomeEnum": "outreach.models.FollowUpOutcome",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

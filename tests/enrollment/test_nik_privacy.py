@@ -41,7 +41,7 @@ def test_a_burst_of_nik_guesses_by_a_field_officer_meets_429_through_the_api(api
     assert answers[:30] == [200] * 30  # the default rate: 30 an hour
     assert 429 in answers and set(answers[30:]) == {429}
     refused = api_client.get(PARTICIPANTS, {"q": guesses(1)[0]})
-    assert refused.status_code == 429 and "look-ups by NIK" in refused.json()["detail"]
+    assert refused.status_code == 429 and "pencarian dengan NIK" in refused.json()["detail"]  # Indonesian by default
     assert int(refused["Retry-After"]) > 0
     # Searching by name is no look-up: it goes on.
     assert api_client.get(PARTICIPANTS, {"q": "Warga"}).status_code == 200

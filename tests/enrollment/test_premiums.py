@@ -307,7 +307,7 @@ def test_activation_after_the_period_ended_is_409(api_client, batch_in_state, cl
         upload = io.BytesIO(confirmation([(make_nik(1), "23000000001")]))
         upload.name = "konfirmasi.csv"
         response = api_client.post(f"/api/v1/batches/{batch.pk}/activate/", {"file": upload}, format="multipart")
-        assert response.status_code == 409 and "backdate" in response.json()["detail"]
+        assert response.status_code == 409 and "tidak memberi perlindungan surut" in response.json()["detail"]
         with pytest.raises(Conflict):
             services.batch_activate(actor=clerk, batch_id=batch.pk, confirmations={make_nik(1): (2, "23000000001")})
     batch.refresh_from_db()

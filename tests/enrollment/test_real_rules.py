@@ -161,14 +161,14 @@ def test_the_batch_page_lists_the_warnings_and_verifies_once_acknowledged(client
     assert 'name="acknowledge_warnings"' in page and "The NIK gives the birth date 01/01/1990" in page
     url = reverse("enrollment:batch-transition", kwargs={"pk": batch.pk, "action": "verify"})
     page = client.post(url, follow=True).content.decode()
-    assert "carry warnings to check against their KTP" in page
+    assert "memiliki peringatan yang harus diperiksa dengan KTP" in page  # the page speaks Indonesian
     batch.refresh_from_db()
     assert batch.state == BatchState.SUBMITTED
     client.post(url, {"acknowledge_warnings": "1"})
     batch.refresh_from_db()
     assert batch.state == BatchState.VERIFIED
     page = client.get(batch.get_absolute_url()).content.decode()
-    assert "acknowledged by clerk" in page and 'name="acknowledge_warnings"' not in page
+    assert "sudah diperiksa oleh clerk" in page and 'name="acknowledge_warnings"' not in page
 
 
 # --- Working age ----------------------------------------------------------------------------------

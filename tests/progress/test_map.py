@@ -150,7 +150,7 @@ def test_a_page_without_shapes_says_which_boundaries_to_import_and_from_where(cl
 def test_a_province_page_counts_the_children_it_cannot_draw(client, supervisor, provinces, madura):
     html = get(client, supervisor, f"/progress/{JAWA_TIMUR}/").content.decode()
     assert 'id="coverage-map"' in html and 'id="coverage-map-missing"' in html
-    assert "34 sub-wilayah" in html or "34 sub-regions" in html
+    assert "34 subwilayah" in html or "34 sub-regions" in html
 
 
 def test_the_print_view_and_the_export_have_no_map(client, supervisor, provinces, madura, figures):
