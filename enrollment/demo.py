@@ -185,7 +185,7 @@ def _seed_batches(*, log) -> None:
     advance(rejected, services.batch_submit)
     services.batch_reject(actor=clerk, batch_id=rejected.pk, reason="Sama dengan usulan Buruh tani Burneh.")
     # A draft whose upload had the usual mistakes: the error report shows them row by row.
-    draft = batch(15, title="Pekerja rentan Socah (draf)", start=9)
+    draft = batch(15, title="Pekerja rentan Socah", start=9)
     bad = people.rows(socah, 4)
     bad[0][0] = bad[0][0][:15]  # a digit lost
     bad[1][2] = "P" if bad[1][2] == "L" else "L"  # sex disagrees with the NIK: added, with a warning

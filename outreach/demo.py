@@ -40,7 +40,7 @@ from ucj.demo import on_day
 User = get_user_model()
 
 NAMESPACE = uuid.UUID("5e1f2c1a-35d6-4c5e-9b8e-0a7c3526aa01")
-DRAFT_TITLE = "Pekerja rentan Socah (draf)"  # the enrollment demo's draft batch
+DRAFT_TITLE = "Pekerja rentan Socah"  # the enrollment demo's draft batch
 
 BANGKALAN_KEL = ["35.26.01.1001", "35.26.01.1004", "35.26.01.1006"]  # Mlajah, Demangan, Pejagan
 BANGKALAN_DESA = ["35.26.01.2008", "35.26.01.2009", "35.26.01.2010", "35.26.01.2011", "35.26.01.2012"]
