@@ -180,7 +180,7 @@ def measure_ucj(people: list[dict], *, profile: bool = False) -> dict:
         actor=clerk,
         terms=BatchTerms(
             kind="vulnerable_workers", regency_code=REGENCY, funding_source="other", year=today.year,
-            period_start=today, period_end=dt.date(today.year, 12, 31),
+            period_start=today.replace(day=1), period_end=dt.date(today.year, 12, 31),  # whole months
         ),
     )  # fmt: skip
     content = csv_of(people)
